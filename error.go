@@ -23,13 +23,15 @@ const (
 )
 
 // FieldError is one validation failure in pydantic's shape: where (loc), what
-// (msg) and which rule (type). Loc elements are strings or ints.
+// (msg) and which rule (type). Loc elements are strings or ints. Input and
+// Ctx are what pydantic also reports; the wire carries only the spec's
+// ValidationError fields (type, loc, msg), so they stay for logs and tests.
 type FieldError struct {
 	Type  string         `json:"type"`
 	Loc   []any          `json:"loc"`
 	Msg   string         `json:"msg"`
-	Input any            `json:"input,omitempty"`
-	Ctx   map[string]any `json:"ctx,omitempty"`
+	Input any            `json:"-"`
+	Ctx   map[string]any `json:"-"`
 }
 
 // Error is the error type every layer returns for failures a client should
