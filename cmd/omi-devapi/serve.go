@@ -76,6 +76,7 @@ func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 	keys := auth.NewKeys(db, auth.KeysConfig{PositiveTTL: cfg.KeyCacheTTL, TouchInterval: cfg.LastUsedInterval}, nil, log, metrics)
 	srv := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Keys: keys, Tokens: tokens, Ready: []httpapi.Pinger{db},
+		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db,
 		Metrics: metrics, MaxBodyBytes: cfg.MaxBodyBytes,
 	})
 	hs := &http.Server{
