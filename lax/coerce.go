@@ -92,56 +92,145 @@ func floatAsInt(f float64) (int64, *failure) {
 	return int64(f), nil
 }
 
-// strAsInt accepts what pydantic-core's str_as_int accepts: Unicode
-// whitespace trimmed, an optional sign, ASCII digits with single underscores
-// between them, and an optional "." followed only by zeros ("1_000.00").
-// Anything beyond int64 is int_parsing_size (pydantic would return a big int).
+// strAsInt is pydantic-core's str_as_int: first the string as a JSON
+// integer, then again after clean_int_str has trimmed Unicode whitespace, a
+// leading '+', leading zeros (and underscores among them), a ".000" tail and
+// well-placed underscores. clean_int_str has quirks ("0-5" is -5) that we
+// copy because they are what clients of the Python server got. Values beyond
+// int64 are int_parsing_size (pydantic would return a big int), except where
+// pydantic itself fails on length (over 4300 digits after cleaning).
 func strAsInt(s string) (int64, *failure) {
-	s = strings.TrimSpace(s)
-	i, neg := 0, false
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		neg = s[i] == '-'
-		i++
-	}
-	var u uint64
-	over := false
-	digits := 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if c >= '0' && c <= '9' {
-			if u > (math.MaxUint64-9)/10 {
-				over = true
-			} else {
-				u = u*10 + uint64(c-'0')
-			}
-			digits++
-			continue
-		}
-		if c == '_' && digits > 0 && i+1 < len(s) && s[i+1] >= '0' && s[i+1] <= '9' {
-			continue
-		}
-		break
-	}
-	if digits == 0 {
-		return 0, errIntParsing
-	}
-	if i < len(s) {
-		if s[i] != '.' || i+1 == len(s) {
-			return 0, errIntParsing
-		}
-		for _, c := range []byte(s[i+1:]) {
-			if c != '0' {
-				return 0, errIntParsing
-			}
-		}
-	}
-	if over || (!neg && u > math.MaxInt64) || (neg && u > 1<<63) {
+	switch n, r := jsonInt(s); r {
+	case intOK:
+		return n, nil
+	case intBig, intTooLong:
 		return 0, errIntSize
 	}
-	if neg {
-		return -int64(u), nil
+	c, ok := cleanIntStr(s)
+	if !ok {
+		return 0, errIntParsing
 	}
-	return int64(u), nil
+	switch n, r := jsonInt(c); r {
+	case intOK:
+		return n, nil
+	case intBig:
+		return 0, errIntSize
+	}
+	return 0, errIntParsing
+}
+
+const (
+	intOK      = iota
+	intBig     // valid, beyond int64
+	intTooLong // valid, more digits than jiter accepts
+	intInvalid
+)
+
+// jsonInt parses s as a JSON integer (jiter's NumberInt): -?(0|[1-9][0-9]*).
+func jsonInt(s string) (int64, int) {
+	i, neg := 0, false
+	if i < len(s) && s[i] == '-' {
+		neg, i = true, 1
+	}
+	if i == len(s) || !isDigit(s[i]) || (s[i] == '0' && i+1 < len(s)) {
+		return 0, intInvalid
+	}
+	digits := len(s) - i
+	var u uint64
+	big := false
+	for ; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return 0, intInvalid
+		}
+		d := uint64(s[i] - '0')
+		if u > (math.MaxUint64-d)/10 {
+			big = true
+		} else {
+			u = u*10 + d
+		}
+	}
+	switch {
+	case digits > 4300:
+		return 0, intTooLong
+	case big || (!neg && u > math.MaxInt64) || (neg && u > 1<<63):
+		return 0, intBig
+	case neg:
+		return -int64(u), intOK
+	}
+	return int64(u), intOK
+}
+
+// cleanIntStr is pydantic-core's clean_int_str.
+func cleanIntStr(s string) (string, bool) {
+	lenBefore := len(s)
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "+") {
+		if strings.HasPrefix(s[1:], "-") {
+			return "", false
+		}
+		s = s[1:]
+	}
+	neg := false
+	if strings.HasPrefix(s, "-") {
+		if strings.HasPrefix(s[1:], "-") || strings.HasPrefix(s[1:], "+") {
+			return "", false
+		}
+		neg, s = true, s[1:]
+	}
+	s, ok := stripLeadingZeros(s)
+	if !ok {
+		return "", false
+	}
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		if dec := s[i+1:]; dec != "" && strings.Trim(dec, "0") == "" {
+			s = s[:i]
+		}
+	}
+	if t, ok := stripUnderscores(s); ok {
+		s = t
+	} else if lenBefore == len(s) {
+		return "", false
+	}
+	if neg {
+		return "-" + s, true
+	}
+	return s, true
+}
+
+// stripLeadingZeros is pydantic-core's strip_leading_zeros, including its
+// habit of resuming at a '-' ("00-5" -> "-5").
+func stripLeadingZeros(s string) (string, bool) {
+	if s == "" {
+		return "", false
+	}
+	switch c := s[0]; {
+	case c == '0':
+	case (c >= '1' && c <= '9') || c == '-':
+		return s, true
+	default:
+		return "", false
+	}
+	for i := 1; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '0' || c == '_':
+		case (c >= '1' && c <= '9') || c == '-':
+			return s[i:], true
+		case c == '.':
+			return s[i-1:], true
+		default:
+			return "", false
+		}
+	}
+	return s[len(s)-1:], true
+}
+
+// stripUnderscores is pydantic-core's strip_underscores: only when they are
+// neither leading, trailing nor doubled.
+func stripUnderscores(s string) (string, bool) {
+	if !strings.Contains(s, "_") || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return "", false
+	}
+	return strings.ReplaceAll(s, "_", ""), true
 }
 
 func coerceFloat(in input) (float64, *failure) {
@@ -155,8 +244,13 @@ func coerceFloat(in input) (float64, *failure) {
 		f, _ = strconv.ParseFloat(in.s, 64)
 		// A JSON int too big for a float is an OverflowError in Python's
 		// int->float conversion, which pydantic reports as float_type.
-		if math.IsInf(f, 0) && isIntLiteral(in.s) {
-			return 0, errFloatType
+		if isIntLiteral(in.s) {
+			if math.IsInf(f, 0) {
+				return 0, errFloatType
+			}
+			if f == 0 {
+				f = 0 // float(int("-0")) is +0.0, not -0.0
+			}
 		}
 	case kStr:
 		var ok bool
@@ -173,17 +267,18 @@ func coerceFloat(in input) (float64, *failure) {
 }
 
 // strAsFloat is pydantic-core's str_as_float: Rust's f64::from_str on the
-// trimmed string, then a retry with underscores removed when they are neither
-// leading, trailing nor doubled (so "1_.5" and "in_f" pass, as in pydantic).
+// trimmed string, then a retry with underscores removed (so "1_.5" and "in_f"
+// pass, as in pydantic).
 func strAsFloat(s string) (float64, bool) {
-	s = strings.TrimSpace(s)
-	if f, ok := rustParseFloat(s); ok {
+	if f, ok := rustParseFloat(strings.TrimSpace(s)); ok {
 		return f, true
 	}
-	if !strings.Contains(s, "_") || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+	// pydantic strips underscores from the untrimmed string, so " 1_0" fails.
+	t, ok := stripUnderscores(s)
+	if !ok {
 		return 0, false
 	}
-	return rustParseFloat(strings.ReplaceAll(s, "_", ""))
+	return rustParseFloat(t)
 }
 
 // rustParseFloat accepts exactly Rust's f64 grammar; strconv.ParseFloat alone

@@ -34,7 +34,13 @@ type doc struct {
 	src  string
 	toks []tok
 	strs []string
+	// index maps key -> value token for objects too big to scan on every
+	// getter call; built on first lookup.
+	index map[int]map[string]int
 }
+
+// indexFrom is the member count above which lookups use an index.
+const indexFrom = 32
 
 func (d *doc) str(i int) string {
 	t := &d.toks[i]
@@ -69,7 +75,7 @@ func (p *parser) fail(msg string, pos int) bool {
 // parseJSON parses a whole document with Python's json.loads acceptance
 // rules (minus NaN/Infinity, which we refuse) and Python's error messages.
 func parseJSON(raw []byte) (*doc, *jsonError) {
-	if len(raw) >= math.MaxUint32 {
+	if uint64(len(raw)) >= math.MaxUint32 {
 		return nil, &jsonError{msg: "document too large", pos: 0}
 	}
 	// Python decodes the whole body before parsing, so a bad byte anywhere is
@@ -290,8 +296,11 @@ func (p *parser) escapedString(start, i int) bool {
 	}
 }
 
+// hex4 reads the 4 hex digits of a \u escape at i. Like CPython's scanner
+// it also wants a byte after them, so an escape that ends the input is an
+// invalid escape rather than an unterminated string.
 func hex4(s string, i int) (rune, bool) {
-	if i+4 > len(s) {
+	if i+4 >= len(s) {
 		return 0, false
 	}
 	var r rune
@@ -396,6 +405,24 @@ func (p *parser) object(depth int) bool {
 // lookup returns the token index of the value of key name in the object at
 // i, or -1. Duplicate keys: the last one wins, as with Python's json.
 func (d *doc) lookup(i int, name string) int {
+	if d.toks[i].a > indexFrom {
+		m, ok := d.index[i]
+		if !ok {
+			m = make(map[string]int)
+			end := int(d.toks[i].end)
+			for j := i + 1; j < end; j = int(d.toks[j+1].end) {
+				m[d.str(j)] = j + 1
+			}
+			if d.index == nil {
+				d.index = make(map[int]map[string]int)
+			}
+			d.index[i] = m
+		}
+		if v, ok := m[name]; ok {
+			return v
+		}
+		return -1
+	}
 	found := -1
 	end := int(d.toks[i].end)
 	for j := i + 1; j < end; {

@@ -43,9 +43,13 @@ func (v *Validator) next() uint32 {
 	return s
 }
 
+// full reports whether further errors would be dropped, so callers can skip
+// building them.
+func (v *Validator) full() bool { return len(v.entries) >= maxErrors }
+
 func (v *Validator) record(prefix []uint32, fe omi.FieldError, unless []uint32) {
 	s := v.next()
-	if len(v.entries) >= maxErrors {
+	if v.full() {
 		return
 	}
 	key := make([]uint32, len(prefix)+1)
@@ -192,7 +196,7 @@ func (o *Obj) key() []uint32 {
 	}
 	k := append(o.up.key(), o.seq)
 	if o.idx >= 0 {
-		k = append(k, uint32(min(o.idx, math.MaxUint32)))
+		k = append(k, uint32(o.idx)) // fits: bodies are under 4 GiB
 	}
 	return k
 }
@@ -215,6 +219,9 @@ func (o *Obj) Add(fe omi.FieldError) {
 }
 
 func (o *Obj) fail(name string, f *failure, in input) {
+	if o.v.full() {
+		return
+	}
 	o.v.record(o.key(), failureError(f, o.Loc(name), in, true), nil)
 }
 
@@ -266,7 +273,9 @@ func (o *Obj) field(name string, c *config) (input, int, int) {
 
 // scalar runs check on field name. For the Opt* forms (optForm) null is a
 // valid "no value"; for the value forms it is the type error unless Nullable.
-func scalar[T any](o *Obj, name string, opts []Opt, optForm bool, check func(input, *config) (T, *failure)) (T, bool) {
+// check takes config by value: behind a func value a pointer would make
+// every getter call heap-allocate its config.
+func scalar[T any](o *Obj, name string, opts []Opt, optForm bool, check func(input, config) (T, *failure)) (T, bool) {
 	var zero T
 	if !o.live() {
 		return zero, false
@@ -276,7 +285,7 @@ func scalar[T any](o *Obj, name string, opts []Opt, optForm bool, check func(inp
 	if st == stAbsent || (st == stNull && (optForm || c.nullable)) {
 		return zero, false
 	}
-	x, f := check(in, &c)
+	x, f := check(in, c)
 	if f != nil {
 		o.fail(name, f, in)
 		return zero, false
@@ -342,25 +351,25 @@ func (o *Obj) OptTime(name string, opts ...Opt) *time.Time {
 	return ptr(scalar(o, name, opts, true, checkTime))
 }
 
-func checkInt(in input, c *config) (int64, *failure) {
+func checkInt(in input, c config) (int64, *failure) {
 	n, f := coerceInt(in)
 	if f == nil {
-		f = checkIntBounds(n, c)
+		f = checkIntBounds(n, &c)
 	}
 	return n, f
 }
 
-func checkFloat(in input, c *config) (float64, *failure) {
+func checkFloat(in input, c config) (float64, *failure) {
 	x, f := coerceFloat(in)
 	if f == nil {
-		f = checkFloatBounds(x, c)
+		f = checkFloatBounds(x, &c)
 	}
 	return x, f
 }
 
-func checkBool(in input, _ *config) (bool, *failure) { return coerceBool(in) }
+func checkBool(in input, _ config) (bool, *failure) { return coerceBool(in) }
 
-func checkTime(in input, _ *config) (time.Time, *failure) { return coerceTime(in) }
+func checkTime(in input, _ config) (time.Time, *failure) { return coerceTime(in) }
 
 // container finds a list or object field. Unlike scalars these are nullable
 // unless Required (and not Nullable).
@@ -401,9 +410,12 @@ func (o *Obj) StrList(name string, opts ...Opt) ([]string, bool) {
 	bad := false
 	for k, j := range o.d.elems(i) {
 		in := o.d.input(j)
-		s, f := checkStr(in, &c)
+		s, f := checkStr(in, c)
 		if f != nil {
 			bad = true
+			if o.v.full() {
+				break
+			}
 			o.v.record(o.key(), failureError(f, append(o.Loc(name), k), in, true), nil)
 			continue
 		}
@@ -446,8 +458,11 @@ func (o *Obj) List(name string, opts ...Opt) ([]*Obj, bool) {
 	for k, j := range o.d.elems(i) {
 		if o.d.toks[j].kind != kObj {
 			bad = true
+			if o.v.full() {
+				continue
+			}
 			fe := failureError(errModelAttrs, append(o.Loc(name), k), o.d.input(j), true)
-			o.v.record(append(prefix[:len(prefix):len(prefix)], uint32(min(k, math.MaxUint32))), fe, nil)
+			o.v.record(append(prefix[:len(prefix):len(prefix)], uint32(k)), fe, nil)
 			continue
 		}
 		objs[k] = Obj{v: o.v, d: o.d, t: j, up: o, name: name, idx: k, seq: seq}

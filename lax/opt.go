@@ -10,11 +10,10 @@ import (
 // Opt configures a getter. A getter ignores options that do not apply to
 // its type. Opt is a plain value so passing options does not allocate.
 type Opt struct {
-	kind     optKind
-	n        int
-	f        float64
-	vals     []string
-	expected string
+	kind optKind
+	n    int
+	f    float64
+	vals []string
 }
 
 type optKind uint8
@@ -35,7 +34,7 @@ const (
 
 var (
 	// Required makes an absent field a "missing" error. On the value getters
-	// (Str, Int, ...) null is always the type error; on the Opt* getters a
+	// (Str, Int, ...) null is the type error unless Nullable; on the Opt* getters a
 	// Required field may still be null (Optional[T] without a default). On
 	// StrList, List and Object, Required also rejects null unless Nullable
 	// is given too.
@@ -60,10 +59,9 @@ func Gt(x float64) Opt { return Opt{kind: optGt, f: x} }
 func Lt(x float64) Opt { return Opt{kind: optLt, f: x} }
 
 // OneOf restricts a string to the given values, like a str Enum in pydantic
-// (error type "enum"). Build it once (a package var) on hot paths: it
-// formats the error message up front.
+// (error type "enum"). It keeps values without copying them.
 func OneOf(values ...string) Opt {
-	return Opt{kind: optOneOf, vals: values, expected: expectedList(values)}
+	return Opt{kind: optOneOf, vals: values}
 }
 
 // expectedList renders values as pydantic does: 'a', 'b' or 'c'.
@@ -150,7 +148,7 @@ func configure(opts []Opt) config {
 	return c
 }
 
-func checkStr(in input, c *config) (string, *failure) {
+func checkStr(in input, c config) (string, *failure) {
 	if c.oneOf != nil {
 		if in.kind == kStr {
 			for _, v := range c.oneOf.vals {
@@ -159,7 +157,9 @@ func checkStr(in input, c *config) (string, *failure) {
 				}
 			}
 		}
-		return "", &failure{typ: "enum", msg: "Input should be " + c.oneOf.expected, ctx: map[string]any{"expected": c.oneOf.expected}}
+		// Rendered only on failure: handlers build OneOf on every request.
+		exp := expectedList(c.oneOf.vals)
+		return "", &failure{typ: "enum", msg: "Input should be " + exp, ctx: map[string]any{"expected": exp}}
 	}
 	s, f := coerceStr(in)
 	if f != nil {

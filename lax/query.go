@@ -44,7 +44,7 @@ func cleanUTF8(s string) string {
 
 func (q *Query) loc(name string) []any { return []any{"query", name} }
 
-func queryScalar[T any](q *Query, name string, opts []Opt, check func(input, *config) (T, *failure)) (T, bool) {
+func queryScalar[T any](q *Query, name string, opts []Opt, check func(input, config) (T, *failure)) (T, bool) {
 	var zero T
 	c := configure(opts)
 	s, ok := q.get(name)
@@ -55,7 +55,7 @@ func queryScalar[T any](q *Query, name string, opts []Opt, check func(input, *co
 		return zero, false
 	}
 	in := input{kind: kStr, s: s}
-	x, f := check(in, &c)
+	x, f := check(in, c)
 	if f != nil {
 		q.v.record(nil, failureError(f, q.loc(name), in, true), nil)
 		return zero, false
@@ -141,7 +141,7 @@ func (q *Query) StrList(name string, opts ...Opt) ([]string, bool) {
 	bad := false
 	for i, s := range vs {
 		in := input{kind: kStr, s: cleanUTF8(s)}
-		x, f := checkStr(in, &c)
+		x, f := checkStr(in, c)
 		if f != nil {
 			bad = true
 			q.v.record(nil, failureError(f, []any{"query", name, i}, in, true), nil)

@@ -37,7 +37,6 @@ const (
 	reasonExtra        = "unexpected extra characters at the end of the input"
 	reasonTooSmall     = "dates before 0000 are not supported as unix timestamps"
 	reasonTooLarge     = "dates after 9999 are not supported as unix timestamps"
-	reasonNotExact     = "a timestamp representing a date must be exactly at midnight"
 	reasonYear0        = "year 0 is out of range"
 	reasonYear10000UTC = "year 10000 is out of range"
 )
@@ -74,8 +73,9 @@ func parseTimeString(s string) (time.Time, *TimeError) {
 			return fromUnix(sec, us)
 		}
 	case numFloat:
-		ms := math.Abs(f) > msWatershed
-		if ms {
+		// speedate scales milliseconds here and fromTimestamp applies the
+		// watershed again, so "1000000000000000.5" lands in 2001. Kept.
+		if math.Abs(f) > msWatershed {
 			f /= 1000
 		}
 		sec := saturatingInt64(math.Floor(f))
@@ -94,15 +94,13 @@ func parseTimeString(s string) (time.Time, *TimeError) {
 		}
 		return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC), nil
 	}
+	// speedate's date parser also reads an int as a timestamp. Had it been
+	// in range, the datetime attempt above would have succeeded, so only its
+	// range error can surface here.
 	if n, ok := speedateInt(s); ok {
-		sec, _, r := fromTimestamp(n, 0)
-		if r == "" && (sec%86400 != 0) {
-			r = reasonNotExact
+		if _, _, r := fromTimestamp(n, 0); r != "" {
+			reason = r
 		}
-		if r == "" {
-			return fromUnix(sec, 0)
-		}
-		reason = r
 	}
 	return time.Time{}, &TimeError{"datetime_from_date_parsing", reason}
 }
@@ -266,23 +264,33 @@ const (
 	numFloat
 )
 
-// speedateNumber is speedate's float_parse_bytes: with a '.', a standard
-// float (no inf/nan, no underscores); without, a plain int64.
+// speedateNumber is speedate's float_parse_bytes: an optional sign and an
+// integer part read by speedateInt's rules; then either the end (an int) or,
+// if s has a '.', the whole of s as a standard float (no inf/nan, no
+// underscores).
 func speedateNumber(s string) (kind int, n int64, f float64) {
-	if strings.IndexByte(s, '.') < 0 {
+	i := 0
+	if i < len(s) && (s[i] == '+' || s[i] == '-') {
+		i++
+	}
+	j := i
+	for j < len(s) && isDigit(s[j]) {
+		j++
+	}
+	if _, ok := speedateDigits(s[i:j]); !ok && j > i {
+		return numErr, 0, 0
+	}
+	if j == len(s) {
 		if n, ok := speedateInt(s); ok {
 			return numInt, n, 0
 		}
 		return numErr, 0, 0
 	}
-	i := 0
-	if i < len(s) && (s[i] == '+' || s[i] == '-') {
-		i++
+	if strings.IndexByte(s, '.') < 0 {
+		return numErr, 0, 0
 	}
-	digits := 0
-	for i < len(s) && isDigit(s[i]) {
-		i, digits = i+1, digits+1
-	}
+	digits := j - i
+	i = j
 	if i < len(s) && s[i] == '.' {
 		i++
 		for i < len(s) && isDigit(s[i]) {
@@ -315,33 +323,42 @@ func speedateNumber(s string) (kind int, n int64, f float64) {
 	return numFloat, 0, f
 }
 
-// speedateInt is speedate's int_parse_bytes: optional sign, ASCII digits,
-// no overflow (so "-9223372036854775808" is rejected, as in speedate).
+// speedateInt is speedate's int_parse_bytes: an optional sign then at least
+// one ASCII digit.
 func speedateInt(s string) (int64, bool) {
 	neg := false
-	i := 0
 	if len(s) >= 2 && (s[0] == '-' || s[0] == '+') {
-		neg = s[0] == '-'
-		i = 1
+		neg, s = s[0] == '-', s[1:]
 	}
-	if i >= len(s) {
+	if s == "" {
 		return 0, false
 	}
-	var n int64
-	for ; i < len(s); i++ {
+	u, ok := speedateDigits(s)
+	if !ok {
+		return 0, false
+	}
+	if neg {
+		return -int64(u), true
+	}
+	return int64(u), true
+}
+
+// speedateDigits accumulates digits the way the speedate in pydantic-core
+// 2.46 does: in a wrapping u64, failing only when a partial result lands
+// above i64::MAX. So "18446744073709551616" (2**64) is 0, while
+// "99999999999999999999" fails. Faithful, not sensible.
+func speedateDigits(s string) (uint64, bool) {
+	var u uint64
+	for i := 0; i < len(s); i++ {
 		if !isDigit(s[i]) {
 			return 0, false
 		}
-		d := int64(s[i] - '0')
-		if n > (math.MaxInt64-d)/10 {
+		u = u*10 + uint64(s[i]-'0')
+		if u > math.MaxInt64 {
 			return 0, false
 		}
-		n = n*10 + d
 	}
-	if neg {
-		n = -n
-	}
-	return n, true
+	return u, true
 }
 
 // fromTimestamp is speedate's DateTime::from_timestamp_with_config: seconds,
