@@ -501,3 +501,68 @@ func TestConversationsScopes(t *testing.T) {
 	wantDetail(t, e.do("GET", path, mem, nil), 403, "Required scope: conversations:read")
 	wantDetail(t, e.do("GET", "/v1/dev/user/conversations", mem, nil), 403, "Required scope: conversations:read")
 }
+
+func TestConversationFolders(t *testing.T) {
+	e := setup(t, withProcessor(&scripted{fn: meeting}))
+	k := e.key("alice").Key
+	c := e.createConversation(k, "/v1/dev/user/conversations", `{"text":"budget meeting"}`)
+	got := e.getConversation(k, c.ID, "")
+	if got.FolderName == nil || *got.FolderName != "Work" || got.FolderID == nil {
+		t.Fatalf("filed in %v %v, want Work", got.FolderID, got.FolderName)
+	}
+	type folder struct {
+		ID    string `json:"id"`
+		Name  string `json:"name"`
+		Count int    `json:"conversation_count"`
+	}
+	folders := func() map[string]folder {
+		var fs []folder
+		e.do("GET", "/v1/dev/user/folders", k, nil).Decode(t, &fs)
+		out := map[string]folder{}
+		for _, f := range fs {
+			out[f.Name] = f
+		}
+		return out
+	}
+	fs := folders()
+	if fs["Work"].Count != 1 || fs["Travel"].Count != 0 {
+		t.Fatalf("counts %+v", fs)
+	}
+	// Filter by folder, move it, and the name and counts follow.
+	var inWork []conversation
+	e.do("GET", "/v1/dev/user/conversations?folder_id="+fs["Work"].ID, k, nil).Decode(t, &inWork)
+	if len(inWork) != 1 {
+		t.Fatal("folder_id filter")
+	}
+	resp := e.do("POST", "/v1/dev/user/folders", k, `{"name":"Projects"}`)
+	wantStatus(t, resp, 200)
+	var projects folder
+	resp.Decode(t, &projects)
+	resp = e.do("PATCH", "/v1/dev/user/conversations/"+c.ID, k, map[string]string{"folder_id": projects.ID})
+	wantStatus(t, resp, 200)
+	resp.Decode(t, &got)
+	if *got.FolderName != "Projects" {
+		t.Fatalf("after move: %v", *got.FolderName)
+	}
+	if fs = folders(); fs["Work"].Count != 0 || fs["Projects"].Count != 1 {
+		t.Fatalf("counts after move %+v", fs)
+	}
+	// Deleting the folder moves the conversation to Other.
+	wantStatus(t, e.do("DELETE", "/v1/dev/user/folders/"+projects.ID, k, nil), 200)
+	if got = e.getConversation(k, c.ID, ""); *got.FolderName != "Other" {
+		t.Fatalf("after folder delete: %v", *got.FolderName)
+	}
+	if fs = folders(); fs["Other"].Count != 1 {
+		t.Fatalf("counts after delete %+v", fs)
+	}
+	// Another user's folder, or none, is not a destination.
+	var bobs []folder
+	e.do("GET", "/v1/dev/user/folders", e.key("bob").Key, nil).Decode(t, &bobs)
+	for _, id := range []string{bobs[0].ID, "nope"} {
+		resp = e.do("PATCH", "/v1/dev/user/conversations/"+c.ID, k, map[string]string{"folder_id": id})
+		wantStatus(t, resp, 422)
+		if _, msg := field(t, resp.Body); !strings.Contains(msg, "not one of your folders") {
+			t.Fatalf("msg %q", msg)
+		}
+	}
+}
