@@ -25,8 +25,9 @@ var (
 )
 
 // devKey guards /v1/dev/user/*: a developer key with scope, in upstream's
-// order of checks (header, key, scope).
+// order of checks (header, key, scope, rate limit).
 func (s *Server) devKey(scope omi.Scope, next handlerFunc) handlerFunc {
+	next = s.rateLimit(next)
 	return func(w http.ResponseWriter, r *http.Request) error {
 		// Upstream requires exactly "Bearer " (case-sensitive) here.
 		h := r.Header.Get("Authorization")

@@ -20,12 +20,20 @@ type Pinger interface {
 
 // Deps is everything the server needs; NewServer wires nothing itself.
 type Deps struct {
-	Logger   *slog.Logger
-	Keys     *auth.Keys
-	Memories omi.MemoryStore
-	Tokens   omi.TokenVerifier
-	Ready    []Pinger
-	Metrics  *Metrics
+	Logger      *slog.Logger
+	Keys        *auth.Keys
+	Memories    omi.MemoryStore
+	ActionItems omi.ActionItemStore
+	// Conversations and Processor serve the conversation endpoints.
+	Conversations omi.ConversationStore
+	Processor     omi.Processor
+	Goals         omi.GoalStore
+	Folders       omi.FolderStore
+	Tokens        omi.TokenVerifier
+	Ready         []Pinger
+	Metrics       *Metrics
+	// RateLimits limits /v1/dev/user/*; nil means no limits and no headers.
+	RateLimits *RateLimits
 	// MaxBodyBytes caps request bodies (413 beyond); default 2 MiB.
 	MaxBodyBytes int64
 	Now          func() time.Time
@@ -36,6 +44,8 @@ type Server struct {
 	Deps
 	mux     *http.ServeMux
 	handler http.Handler
+	// patterns are the routes registered through handle, for tests.
+	patterns []string
 }
 
 // DefaultMaxBodyBytes fits the largest legitimate request (a 100,000

@@ -89,7 +89,7 @@ func setup(t *testing.T, opts ...option) *env {
 	keys := auth.NewKeys(store, auth.KeysConfig{}, c.Now, log, nil)
 	t.Cleanup(func() { keys.Close(ctx) })
 	d := httpapi.Deps{Logger: log, Keys: keys, Tokens: signer, Ready: []httpapi.Pinger{db}, Now: c.Now,
-		Memories: db}
+		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db}
 	for _, o := range opts {
 		o(&d)
 	}

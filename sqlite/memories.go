@@ -52,6 +52,9 @@ func insertMemories(ctx context.Context, tx *sql.Tx, ms []*omi.Memory) error {
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return fmt.Errorf("sqlite: insert memory: %w", err)
 		}
+		if err := putVector(ctx, tx, m.UID, omi.KindMemory, m.ID, m.Embedding); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -74,23 +77,34 @@ func getMemory(ctx context.Context, q querier, uid, id string) (*omi.Memory, err
 }
 
 func (db *DB) ListMemories(ctx context.Context, f omi.MemoryFilter) ([]*omi.Memory, error) {
-	var (
-		where = []string{"uid = ?", "(user_review IS NULL OR user_review = 1)"}
-		args  = []any{f.UID}
-	)
-	if len(f.Categories) > 0 {
-		where = append(where, "category IN ("+placeholders(len(f.Categories))+")")
-		for _, c := range f.Categories {
-			args = append(args, c)
-		}
+	const order = ` ORDER BY scoring DESC, created_at DESC, id DESC`
+	// One SELECT per category, each walking memories_category in list order
+	// and stopping after offset+limit rows, merged by the outer ORDER BY:
+	// "category IN (...)" instead makes SQLite sort every matching row.
+	cats := f.Categories
+	if len(cats) == 0 {
+		cats = []string{""}
 	}
-	if c, ok := f.Page.After.(*omi.MemoryCursor); ok && c != nil {
-		where = append(where, "(scoring, created_at, id) < (?, ?, ?)")
-		args = append(args, c.Scoring, c.CreatedAt, c.ID)
+	var (
+		parts []string
+		args  []any
+	)
+	for _, cat := range cats {
+		where := "uid = ? AND (user_review IS NULL OR user_review = 1)"
+		args = append(args, f.UID)
+		if cat != "" {
+			where += " AND category = ?"
+			args = append(args, cat)
+		}
+		if c, ok := f.Page.After.(*omi.MemoryCursor); ok && c != nil {
+			where += " AND (scoring, created_at, id) < (?, ?, ?)"
+			args = append(args, c.Scoring, c.CreatedAt, c.ID)
+		}
+		parts = append(parts, `SELECT * FROM (SELECT `+memoryColumns+` FROM memories WHERE `+where+order+` LIMIT ?)`)
+		args = append(args, f.Page.Limit+f.Page.Offset)
 	}
 	args = append(args, f.Page.Limit, f.Page.Offset)
-	rows, err := db.r.QueryContext(ctx, `SELECT `+memoryColumns+` FROM memories WHERE `+strings.Join(where, " AND ")+`
-		ORDER BY scoring DESC, created_at DESC, id DESC LIMIT ? OFFSET ?`, args...)
+	rows, err := db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL ")+order+` LIMIT ? OFFSET ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list memories: %w", err)
 	}
@@ -130,7 +144,8 @@ func (db *DB) UpdateMemory(ctx context.Context, uid, id string, fn func(*omi.Mem
 		if err != nil {
 			return fmt.Errorf("sqlite: update memory: %w", err)
 		}
-		return nil
+		// After the update, whose trigger drops the vector of changed content.
+		return putVector(ctx, tx, uid, omi.KindMemory, id, m.Embedding)
 	})
 	if err != nil {
 		return nil, err

@@ -15,6 +15,10 @@ import (
 type Store interface {
 	omi.KeyStore
 	omi.MemoryStore
+	omi.ActionItemStore
+	omi.ConversationStore
+	omi.GoalStore
+	omi.FolderStore
 }
 
 // Open returns a fresh, empty store for one test; it is closed by the test's cleanup.
@@ -24,6 +28,10 @@ type Open func(t *testing.T) Store
 func Run(t *testing.T, open Open) {
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Memories", func(t *testing.T) { testMemories(t, open) })
+	t.Run("ActionItems", func(t *testing.T) { testActionItems(t, open) })
+	t.Run("Conversations", func(t *testing.T) { testConversations(t, open) })
+	t.Run("Goals", func(t *testing.T) { testGoals(t, open) })
+	t.Run("Folders", func(t *testing.T) { testFolders(t, open) })
 }
 
 // base is a fixed instant with microsecond precision, what stores keep.

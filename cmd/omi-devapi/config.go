@@ -2,11 +2,18 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/caarlos0/env/v11"
+
+	omi "github.com/omi-devapi/omi-devapi"
+	"github.com/omi-devapi/omi-devapi/auth"
+	"github.com/omi-devapi/omi-devapi/ratelimit"
 )
 
 // config is every setting, from the environment (documented in the README)
@@ -15,6 +22,8 @@ type config struct {
 	Addr              string        `env:"OMI_ADDR" envDefault:"127.0.0.1:8080"`
 	DataDir           string        `env:"OMI_DATA_DIR" envDefault:"./data"`
 	DatabaseURL       string        `env:"OMI_DATABASE_URL"`
+	DatabaseTimeout   time.Duration `env:"OMI_DATABASE_TIMEOUT" envDefault:"5s"`
+	LocalSigningKey   string        `env:"OMI_LOCAL_SIGNING_KEY"`
 	AuthMode          string        `env:"OMI_AUTH_MODE" envDefault:"local"`
 	FirebaseProjectID string        `env:"OMI_FIREBASE_PROJECT_ID"`
 	JWKSURL           string        `env:"OMI_JWKS_URL"`
@@ -29,6 +38,15 @@ type config struct {
 	IdleTimeout       time.Duration `env:"OMI_IDLE_TIMEOUT" envDefault:"120s"`
 	MaxHeaderBytes    int           `env:"OMI_MAX_HEADER_BYTES" envDefault:"65536"`
 	ShutdownTimeout   time.Duration `env:"OMI_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+
+	// Rate limits (README, "Rate limits").
+	RedisURL              string  `env:"OMI_REDIS_URL"`
+	RateLimits            string  `env:"OMI_RATE_LIMITS" envDefault:"on"`
+	RateLimitBoost        float64 `env:"OMI_RATE_LIMIT_BOOST" envDefault:"100"`
+	RateLimitPerMinute    int     `env:"OMI_RATE_LIMIT_PER_MINUTE" envDefault:"100"`
+	RateLimitPerDay       int     `env:"OMI_RATE_LIMIT_PER_DAY" envDefault:"10000"`
+	RateLimitRedisFailure string  `env:"OMI_RATE_LIMIT_REDIS_FAILURE" envDefault:"open"`
+	RateLimitPolicies     string  `env:"OMI_RATE_LIMIT_POLICIES"`
 }
 
 func loadConfig(getenv func(string) string) (config, error) {
@@ -67,7 +85,76 @@ func (c config) validate() error {
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("config: OMI_MAX_BODY_BYTES must be positive")
 	}
+	if c.DatabaseTimeout <= 0 {
+		return fmt.Errorf("config: OMI_DATABASE_TIMEOUT must be positive")
+	}
+	return c.validateRateLimits()
+}
+
+func (c config) validateRateLimits() error {
+	switch strings.ToLower(c.RateLimits) {
+	case "on", "off":
+	default:
+		return fmt.Errorf("config: OMI_RATE_LIMITS must be on or off, not %q", c.RateLimits)
+	}
+	switch c.RateLimitRedisFailure {
+	case "open", "closed":
+	default:
+		return fmt.Errorf("config: OMI_RATE_LIMIT_REDIS_FAILURE must be open or closed, not %q", c.RateLimitRedisFailure)
+	}
+	if !(c.RateLimitBoost > 0) || math.IsInf(c.RateLimitBoost, 0) {
+		return fmt.Errorf("config: OMI_RATE_LIMIT_BOOST must be a positive number, not %v", c.RateLimitBoost)
+	}
+	if c.RateLimitPerMinute < 0 || c.RateLimitPerDay < 0 {
+		return fmt.Errorf("config: OMI_RATE_LIMIT_PER_MINUTE and OMI_RATE_LIMIT_PER_DAY must be 0 (no such budget) or positive")
+	}
+	if _, err := c.policyBases(); err != nil {
+		return err
+	}
+	if c.RedisURL != "" {
+		if _, err := ratelimit.RedisOptions(c.RedisURL); err != nil {
+			return fmt.Errorf("config: OMI_REDIS_URL: %w", err)
+		}
+	}
 	return nil
+}
+
+func (c config) rateLimitsOn() bool { return strings.EqualFold(c.RateLimits, "on") }
+
+// policyBases parses OMI_RATE_LIMIT_POLICIES, "dev:memories=200,dev:ask=10":
+// hourly bases (before the boost) overriding upstream's. The "dev:" prefix
+// may be left out.
+func (c config) policyBases() (map[string]int, error) {
+	bases := map[string]int{}
+	for _, item := range strings.Split(c.RateLimitPolicies, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, val, ok := strings.Cut(item, "=")
+		name = strings.TrimSpace(name)
+		if !strings.HasPrefix(name, "dev:") {
+			name = "dev:" + name
+		}
+		if _, known := omi.PolicyBases[name]; !ok || !known {
+			return nil, fmt.Errorf("config: OMI_RATE_LIMIT_POLICIES: %q is not policy=base with a known policy (%s)", item, policyNames())
+		}
+		n, err := strconv.Atoi(strings.TrimSpace(val))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("config: OMI_RATE_LIMIT_POLICIES: %s: the hourly base must be a positive integer, not %q", name, val)
+		}
+		bases[name] = n
+	}
+	return bases, nil
+}
+
+func policyNames() string {
+	names := make([]string, 0, len(omi.PolicyBases))
+	for n := range omi.PolicyBases {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return strings.Join(names, ", ")
 }
 
 // sqlitePath resolves OMI_DATABASE_URL to a SQLite file, or says why not.
@@ -76,8 +163,8 @@ func (c config) sqlitePath() (string, error) {
 	switch {
 	case u == "":
 		return filepath.Join(c.DataDir, "omi.db"), nil
-	case strings.HasPrefix(u, "postgres://"), strings.HasPrefix(u, "postgresql://"):
-		return "", fmt.Errorf("config: OMI_DATABASE_URL is a PostgreSQL URL, but this build only has the SQLite store")
+	case c.isPostgres():
+		return "", fmt.Errorf("config: OMI_DATABASE_URL is a PostgreSQL URL, not a SQLite path")
 	case strings.HasPrefix(u, "sqlite://"):
 		return strings.TrimPrefix(u, "sqlite://"), nil
 	case strings.HasPrefix(u, "file:"):
@@ -87,4 +174,25 @@ func (c config) sqlitePath() (string, error) {
 	default:
 		return u, nil
 	}
+}
+
+// isPostgres reports whether OMI_DATABASE_URL names a PostgreSQL database.
+func (c config) isPostgres() bool {
+	return strings.HasPrefix(c.DatabaseURL, "postgres://") || strings.HasPrefix(c.DatabaseURL, "postgresql://")
+}
+
+// localSigner is the key local-mode ID tokens are signed with:
+// OMI_LOCAL_SIGNING_KEY when set (every replica must share it), otherwise
+// the data dir's, created on first use.
+func (c config) localSigner() (*auth.LocalSigner, error) {
+	if c.LocalSigningKey == "" {
+		return auth.LoadOrCreateSigner(c.DataDir, nil)
+	}
+	key := c.LocalSigningKey
+	if !strings.Contains(key, "\n") {
+		// Some deployment tools only take one-line values: accept the PEM
+		// with its newlines written as \n.
+		key = strings.ReplaceAll(key, `\n`, "\n")
+	}
+	return auth.NewLocalSigner([]byte(key), nil)
 }

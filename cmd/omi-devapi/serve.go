@@ -10,9 +10,13 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	omi "github.com/omi-devapi/omi-devapi"
 	"github.com/omi-devapi/omi-devapi/auth"
 	"github.com/omi-devapi/omi-devapi/httpapi"
+	"github.com/omi-devapi/omi-devapi/postgres"
+	"github.com/omi-devapi/omi-devapi/ratelimit"
 	"github.com/omi-devapi/omi-devapi/sqlite"
 )
 
@@ -28,19 +32,90 @@ func newLogger(cfg config, w io.Writer) *slog.Logger {
 	return slog.New(slog.NewTextHandler(w, opts))
 }
 
-func openStore(ctx context.Context, cfg config) (*sqlite.DB, error) {
+// store is what serve and the admin commands need of a store; both the
+// SQLite and the PostgreSQL store are one.
+type store interface {
+	omi.KeyStore
+	omi.MemoryStore
+	omi.ActionItemStore
+	omi.ConversationStore
+	omi.GoalStore
+	omi.FolderStore
+	httpapi.Pinger
+	Migrate(ctx context.Context) error
+	Close() error
+}
+
+// revocationListener is a store that hears of key revocations made through
+// other replicas (PostgreSQL's LISTEN/NOTIFY).
+type revocationListener interface {
+	ListenRevocations(ctx context.Context, forget func(hash string), log *slog.Logger)
+}
+
+func openStore(ctx context.Context, cfg config) (store, error) {
+	if cfg.isPostgres() {
+		db, err := postgres.Open(ctx, cfg.DatabaseURL, postgres.WithTimeout(cfg.DatabaseTimeout))
+		if err != nil {
+			return nil, err
+		}
+		return db, nil
+	}
 	path, err := cfg.sqlitePath()
 	if err != nil {
 		return nil, err
 	}
-	return sqlite.Open(ctx, path)
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
 }
 
 func tokenVerifier(ctx context.Context, cfg config) (omi.TokenVerifier, error) {
 	if cfg.AuthMode == "firebase" {
 		return auth.NewFirebaseVerifier(ctx, auth.FirebaseConfig{ProjectID: cfg.FirebaseProjectID, JWKSURL: cfg.JWKSURL})
 	}
-	return auth.LoadOrCreateSigner(cfg.DataDir, nil)
+	return cfg.localSigner()
+}
+
+// rateLimits builds the rate-limit step: none when OMI_RATE_LIMITS=off, on
+// Redis when OMI_REDIS_URL is set (replicas share one budget), in process
+// otherwise. Redis counts towards readiness only when failing closed: a
+// fail-open replica still serves while Redis is away, so the load balancer
+// should keep sending it traffic.
+func rateLimits(cfg config, log *slog.Logger) (*httpapi.RateLimits, []httpapi.Pinger, func() error, error) {
+	noop := func() error { return nil }
+	if !cfg.rateLimitsOn() {
+		log.Info("rate limits off")
+		return nil, nil, noop, nil
+	}
+	bases, err := cfg.policyBases()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	rl := &httpapi.RateLimits{
+		PerMinute: cfg.RateLimitPerMinute, PerDay: cfg.RateLimitPerDay, Boost: cfg.RateLimitBoost,
+		Bases: bases, FailClosed: cfg.RateLimitRedisFailure == "closed",
+	}
+	if cfg.RedisURL == "" {
+		rl.Limiter = ratelimit.NewMemory(nil)
+		log.Info("rate limits in process", "per_minute", rl.PerMinute, "per_day", rl.PerDay, "boost", rl.Boost)
+		return rl, nil, noop, nil
+	}
+	opts, err := ratelimit.RedisOptions(cfg.RedisURL)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("config: OMI_REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opts)
+	limiter := ratelimit.NewRedis(rdb, "")
+	rl.Limiter = limiter
+	var ready []httpapi.Pinger
+	if rl.FailClosed {
+		ready = append(ready, limiter)
+	}
+	log.Info("rate limits on redis", "addr", opts.Addr, "db", opts.DB, "on_failure", cfg.RateLimitRedisFailure,
+		"per_minute", rl.PerMinute, "per_day", rl.PerDay, "boost", rl.Boost)
+	return rl, ready, rdb.Close, nil
 }
 
 func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
@@ -73,11 +148,21 @@ func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		return err
 	}
 	metrics := httpapi.NewMetrics()
+	limits, limiterReady, closeLimiter, err := rateLimits(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer closeLimiter()
 	keys := auth.NewKeys(db, auth.KeysConfig{PositiveTTL: cfg.KeyCacheTTL, TouchInterval: cfg.LastUsedInterval}, nil, log, metrics)
+	if l, ok := db.(revocationListener); ok {
+		// Revocations through other replicas reach this one's key cache.
+		go l.ListenRevocations(bg, keys.Forget, log)
+	}
 	srv := httpapi.NewServer(httpapi.Deps{
-		Logger: log, Keys: keys, Tokens: tokens, Ready: []httpapi.Pinger{db},
+		Logger: log, Keys: keys, Tokens: tokens, Ready: append([]httpapi.Pinger{db}, limiterReady...),
 		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db,
 		Metrics: metrics, MaxBodyBytes: cfg.MaxBodyBytes,
+		RateLimits: limits,
 	})
 	hs := &http.Server{
 		Handler:           srv,
