@@ -151,17 +151,32 @@ func LoadOrCreateSigner(dataDir string, now func() time.Time) (*LocalSigner, err
 	if err != nil {
 		return nil, fmt.Errorf("local signing key: %w", err)
 	}
+	return parseSigner(b, path, now)
+}
+
+// NewLocalSigner uses a PEM-encoded (PKCS #8) Ed25519 key given by
+// configuration (OMI_LOCAL_SIGNING_KEY) rather than kept in a data dir:
+// replicas behind one load balancer must all verify the tokens any of them
+// minted, so they must share the key.
+func NewLocalSigner(pemKey []byte, now func() time.Time) (*LocalSigner, error) {
+	if now == nil {
+		now = time.Now
+	}
+	return parseSigner(pemKey, "from configuration", now)
+}
+
+func parseSigner(b []byte, source string, now func() time.Time) (*LocalSigner, error) {
 	block, _ := pem.Decode(b)
 	if block == nil {
-		return nil, fmt.Errorf("local signing key %s: not PEM", path)
+		return nil, fmt.Errorf("local signing key %s: not PEM", source)
 	}
 	k, err := x509.ParsePKCS8PrivateKey(block.Bytes)
 	if err != nil {
-		return nil, fmt.Errorf("local signing key %s: %w", path, err)
+		return nil, fmt.Errorf("local signing key %s: %w", source, err)
 	}
 	priv, ok := k.(ed25519.PrivateKey)
 	if !ok {
-		return nil, fmt.Errorf("local signing key %s: not an Ed25519 key", path)
+		return nil, fmt.Errorf("local signing key %s: not an Ed25519 key", source)
 	}
 	s := &LocalSigner{priv: priv, now: now}
 	pub := priv.Public()

@@ -70,6 +70,9 @@ type Keys struct {
 	neg map[Hash]*cached
 
 	lookups singleflight.Group
+	// forgets counts Forget calls: a store lookup that started before a
+	// revocation must not put the revoked key back in the cache.
+	forgets atomic.Uint64
 
 	touchMu sync.Mutex
 	pending map[string]time.Time
@@ -201,6 +204,7 @@ func (k *Keys) Forget(hexHash string) {
 		h[i] = unhex(hexHash[2*i])<<4 | unhex(hexHash[2*i+1])
 	}
 	k.mu.Lock()
+	k.forgets.Add(1)
 	delete(k.pos, h)
 	delete(k.neg, h)
 	k.mu.Unlock()
@@ -259,6 +263,7 @@ func (k *Keys) Verify(ctx context.Context, raw string) (*omi.APIKey, error) {
 // load asks the store once for concurrent misses of the same hash.
 func (k *Keys) load(ctx context.Context, h Hash, now time.Time) (*cached, error) {
 	v, err, _ := k.lookups.Do(string(h[:]), func() (any, error) {
+		epoch := k.forgets.Load()
 		key, err := k.store.FindKeyByHash(context.WithoutCancel(ctx), h.String())
 		c := &cached{}
 		switch {
@@ -272,6 +277,12 @@ func (k *Keys) load(ctx context.Context, h Hash, now time.Time) (*cached, error)
 			c.key, c.until = key, now.Add(k.cfg.PositiveTTL)
 		}
 		k.mu.Lock()
+		defer k.mu.Unlock()
+		if k.forgets.Load() != epoch {
+			// A revocation landed while we asked the store: answer this
+			// request with what we read, but cache nothing.
+			return c, nil
+		}
 		m := k.pos
 		if c.key == nil {
 			m = k.neg
@@ -283,7 +294,6 @@ func (k *Keys) load(ctx context.Context, h Hash, now time.Time) (*cached, error)
 			}
 		}
 		m[h] = c
-		k.mu.Unlock()
 		return c, nil
 	})
 	if err != nil {

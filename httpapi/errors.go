@@ -41,6 +41,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		writeJSON(w, http.StatusInternalServerError, detail{"Internal Server Error"})
 		return
 	}
+	if status >= 500 {
+		s.Logger.ErrorContext(r.Context(), "request failed", "request_id", requestID(r.Context()), "error", err)
+	}
 	switch status {
 	case http.StatusUnprocessableEntity:
 		fields := e.Fields

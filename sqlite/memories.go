@@ -81,7 +81,7 @@ func (db *DB) ListMemories(ctx context.Context, f omi.MemoryFilter) ([]*omi.Memo
 	// One SELECT per category, each walking memories_category in list order
 	// and stopping after offset+limit rows, merged by the outer ORDER BY:
 	// "category IN (...)" instead makes SQLite sort every matching row.
-	cats := f.Categories
+	cats := dedupe(f.Categories)
 	if len(cats) == 0 {
 		cats = []string{""}
 	}
@@ -203,4 +203,18 @@ func mustAffect(res sql.Result, what string) error {
 		return notFound(what)
 	}
 	return nil
+}
+
+// dedupe keeps the first of each value: "?categories=work,work" must not
+// list every work memory twice.
+func dedupe(vals []string) []string {
+	seen := make(map[string]bool, len(vals))
+	out := vals[:0:0]
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out
 }

@@ -85,6 +85,9 @@ func testMemories(t *testing.T, open Open) {
 		if got := list(omi.MemoryFilter{Categories: []string{"system", "habits"}, Page: omi.Page{Limit: 3, Offset: 1}}); fmt.Sprint(got) != "[m27 m26 m24]" {
 			t.Fatalf("filtered page: %v", got)
 		}
+		if got := list(omi.MemoryFilter{Categories: []string{"work", "work"}, Page: omi.Page{Limit: 100}}); len(got) != 10 {
+			t.Fatalf("a repeated category lists memories twice: %v", got)
+		}
 		// Cursor pages join up with no gaps and no repeats.
 		var walked []string
 		var after *omi.MemoryCursor

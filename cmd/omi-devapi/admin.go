@@ -26,7 +26,7 @@ func token(cfg config, args []string, stdout, stderr io.Writer) error {
 	if *uid == "" || *ttl <= 0 {
 		return errors.New("token: --uid is required and --ttl must be positive")
 	}
-	signer, err := auth.LoadOrCreateSigner(cfg.DataDir, nil)
+	signer, err := cfg.localSigner()
 	if err != nil {
 		return err
 	}
