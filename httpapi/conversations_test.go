@@ -566,3 +566,53 @@ func TestConversationFolders(t *testing.T) {
 		}
 	}
 }
+
+// TestBuiltinProcessingEndToEnd runs the default offline processor through
+// the API: a meeting's commitments become action items with due dates, its
+// facts about the user become memories, all visible at once.
+func TestBuiltinProcessingEndToEnd(t *testing.T) {
+	e := setup(t)
+	k := e.key("alice").Key
+	c := e.createConversation(k, "/v1/dev/user/conversations/from-segments", map[string]any{
+		"started_at": "2026-03-02T09:00:00Z", // a Monday
+		"transcript_segments": []map[string]any{
+			{"text": "Thanks for joining the quarterly budget review with the finance team.", "speaker": "SPEAKER_01", "start": 0, "end": 4},
+			{"text": "I'll send the revised budget spreadsheet to Maria by Friday.", "is_user": true, "start": 4, "end": 8},
+			{"text": "Can you book the conference room for the planning meeting next Tuesday at 3pm?", "speaker": "SPEAKER_01", "start": 8, "end": 12},
+			{"text": "Sure. By the way, I'm allergic to peanuts, so no snacks with nuts please.", "is_user": true, "start": 12, "end": 16},
+		},
+	})
+	if c.Discarded {
+		t.Fatal("a real meeting was discarded")
+	}
+	got := e.getConversation(k, c.ID, "")
+	if got.Structured.Title == "" || got.Structured.Overview == "" || got.Structured.Category == "" {
+		t.Fatalf("structured %+v", got.Structured)
+	}
+	var items []struct {
+		Description    string     `json:"description"`
+		DueAt          *time.Time `json:"due_at"`
+		ConversationID *string    `json:"conversation_id"`
+	}
+	e.do("GET", "/v1/dev/user/action-items?conversation_id="+c.ID, k, nil).Decode(t, &items)
+	var found bool
+	for _, it := range items {
+		if strings.Contains(strings.ToLower(it.Description), "budget") && it.DueAt != nil && it.DueAt.Weekday() == time.Friday {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no budget action item due Friday: %+v", items)
+	}
+	ms, _ := e.listMemories(k, "")
+	if len(ms) == 0 || !strings.Contains(strings.ToLower(strings.Join(contents(ms), " ")), "peanut") {
+		t.Fatalf("memories %v", contents(ms))
+	}
+	if len(got.Structured.Events) == 0 {
+		t.Fatalf("no event for the planning meeting: %+v", got.Structured)
+	}
+	// Too little to keep: discarded, as upstream.
+	if d := e.createConversation(k, "/v1/dev/user/conversations", `{"text":"ok bye"}`); !d.Discarded {
+		t.Fatal("filler not discarded")
+	}
+}

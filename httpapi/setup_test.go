@@ -15,6 +15,8 @@ import (
 	"github.com/omi-devapi/omi-devapi/apitest"
 	"github.com/omi-devapi/omi-devapi/auth"
 	"github.com/omi-devapi/omi-devapi/httpapi"
+	"github.com/omi-devapi/omi-devapi/process"
+	"github.com/omi-devapi/omi-devapi/search"
 	"github.com/omi-devapi/omi-devapi/sqlite"
 )
 
@@ -27,6 +29,8 @@ type env struct {
 	signer *auth.LocalSigner
 	store  *countingStore
 	clock  *clock
+	srv    *httpapi.Server
+	path   string // the database file
 }
 
 // clock is the servers' time, set by tests. Guarded: handlers read it on
@@ -89,14 +93,16 @@ func setup(t *testing.T, opts ...option) *env {
 	keys := auth.NewKeys(store, auth.KeysConfig{}, c.Now, log, nil)
 	t.Cleanup(func() { keys.Close(ctx) })
 	d := httpapi.Deps{Logger: log, Keys: keys, Tokens: signer, Ready: []httpapi.Pinger{db}, Now: c.Now,
-		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db}
+		Memories: db, ActionItems: db, Conversations: db, Processor: process.NewBuiltin(), Goals: db, Folders: db,
+		Search: search.NewEngine(search.Engine{Store: db, Embedder: search.NewHashing(0), Conversations: db, Logger: log})}
 	for _, o := range opts {
 		o(&d)
 	}
 	srv := httpapi.NewServer(d)
 	srv.AddProbe(omi.ScopeMemoriesRead)
 	srv.AddPanic()
-	return &env{t: t, h: apitest.New(t, srv), db: db, keys: keys, signer: signer, store: store, clock: c}
+	return &env{t: t, h: apitest.New(t, srv), db: db, keys: keys, signer: signer, store: store, clock: c,
+		srv: srv, path: filepath.Join(dir, "omi.db")}
 }
 
 func (e *env) do(method, path, token string, body any) *apitest.Response {

@@ -80,6 +80,31 @@ func TestQuickstart(t *testing.T) {
 		}
 	}
 
+	// Every resource is wired in the real binary: one call each.
+	allKey := strings.TrimSpace(runCmd(t, vars, "keys", "create", "--uid", "alice", "--name", "all",
+		"--scopes", "memories:read,memories:write,conversations:read,conversations:write,action_items:read,action_items:write,goals:read,goals:write"))
+	for _, c := range []struct{ method, path, body string }{
+		{"POST", "/v1/dev/user/conversations", `{"text":"I'll send the budget to Maria tomorrow at 10am. We reviewed the quarterly numbers."}`},
+		{"GET", "/v1/dev/user/conversations", ""},
+		{"GET", "/v1/dev/user/action-items", ""},
+		{"POST", "/v1/dev/user/goals", `{"title":"Run 5k"}`},
+		{"GET", "/v1/dev/user/folders", ""},
+		{"GET", "/v1/dev/user/memories/vector/search?query=budget", ""},
+		{"POST", "/v1/dev/user/ask", `{"question":"What did I promise Maria?"}`},
+	} {
+		req, _ := http.NewRequest(c.method, base+c.path, strings.NewReader(c.body))
+		req.Header.Set("Authorization", "Bearer "+allKey)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("%s %s: %d %s", c.method, c.path, resp.StatusCode, body)
+		}
+	}
+
 	cancel()
 	select {
 	case err := <-done:
@@ -91,7 +116,7 @@ func TestQuickstart(t *testing.T) {
 	}
 	// Shutdown flushed last_used_at.
 	list := runCmd(t, vars, "keys", "list", "--uid", "alice")
-	if strings.Count(list, "never") != 0 || strings.Count(list, "\n") != 3 {
+	if strings.Count(list, "never") != 0 || strings.Count(list, "\n") != 4 {
 		t.Fatalf("keys list after shutdown:\n%s", list)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/omi-devapi/omi-devapi/auth"
 	"github.com/omi-devapi/omi-devapi/httpapi"
 	"github.com/omi-devapi/omi-devapi/postgres"
+	"github.com/omi-devapi/omi-devapi/process"
 	"github.com/omi-devapi/omi-devapi/ratelimit"
 	"github.com/omi-devapi/omi-devapi/sqlite"
 )
@@ -158,11 +159,23 @@ func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 		// Revocations through other replicas reach this one's key cache.
 		go l.ListenRevocations(bg, keys.Forget, log)
 	}
+	engine, err := searchEngine(cfg, db, log)
+	if err != nil {
+		return err
+	}
+	if cfg.SearchBackfill {
+		// Rows stored without a vector, or by another model; stopped before
+		// the store closes.
+		bctx, stop := context.WithCancel(bg)
+		done := make(chan struct{})
+		go func() { defer close(done); engine.Backfill(bctx) }()
+		defer func() { stop(); <-done }()
+	}
 	srv := httpapi.NewServer(httpapi.Deps{
 		Logger: log, Keys: keys, Tokens: tokens, Ready: append([]httpapi.Pinger{db}, limiterReady...),
 		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db,
-		Metrics: metrics, MaxBodyBytes: cfg.MaxBodyBytes,
-		RateLimits: limits,
+		Processor: processor(cfg, log), Metrics: metrics, MaxBodyBytes: cfg.MaxBodyBytes,
+		RateLimits: limits, Search: engine,
 	})
 	hs := &http.Server{
 		Handler:           srv,
@@ -215,4 +228,17 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 	}
 	fmt.Fprintln(stdout, "migrations applied")
 	return nil
+}
+
+// processor is the built-in offline processor, or an OpenAI-compatible LLM
+// that falls back to it when OMI_LLM_BASE_URL and OMI_LLM_MODEL are set.
+func processor(cfg config, log *slog.Logger) omi.Processor {
+	builtin := process.NewBuiltin()
+	if cfg.AskLLMBaseURL == "" || cfg.AskLLMModel == "" {
+		return builtin
+	}
+	return process.NewLLM(process.LLMConfig{
+		BaseURL: cfg.AskLLMBaseURL, Model: cfg.AskLLMModel, APIKey: cfg.AskLLMAPIKey,
+		Timeout: cfg.AskLLMTimeout, Logger: log,
+	}, builtin)
 }
