@@ -126,6 +126,9 @@ type Conversation struct {
 	Starred            bool                `json:"-"`
 	ExternalData       json.RawMessage     `json:"-"`
 	ClientSessionID    *string             `json:"-"`
+	// Embedding, when set, is stored with the conversation (search); reads
+	// leave it nil.
+	Embedding *Embedding `json:"-"`
 }
 
 // Geolocation is where a conversation happened.

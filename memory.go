@@ -35,6 +35,8 @@ type Memory struct {
 	UserReview     *bool     `json:"user_review"`
 	Edited         bool      `json:"edited"`
 	ConversationID *string   `json:"-"`
+	// Embedding, when set, is stored with the memory (search); reads leave it nil.
+	Embedding *Embedding `json:"-"`
 }
 
 // MemoryScore is upstream's sort key: manual first, then boosted

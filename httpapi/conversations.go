@@ -197,6 +197,7 @@ func (s *Server) processAndStore(w http.ResponseWriter, r *http.Request, c *omi.
 	if err := s.assignFolder(r, c); err != nil {
 		return err
 	}
+	s.Search.EmbedConversation(r.Context(), c, memories)
 	stored, _, err := s.Conversations.CreateConversation(r.Context(), c, items, memories)
 	if err != nil {
 		return err
@@ -336,9 +337,17 @@ func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
+	var emb *omi.Embedding
+	var embedded string
+	if title != nil {
+		emb, embedded = s.retitledEmbedding(r, uid, r.PathValue("conversation_id"), strings.TrimSpace(*title))
+	}
 	c, err := s.Conversations.UpdateConversation(r.Context(), uid, r.PathValue("conversation_id"), func(c *omi.Conversation) error {
 		if title != nil {
 			c.Structured.Title = strings.TrimSpace(*title)
+			if emb != nil && c.EmbedText() == embedded {
+				c.Embedding = emb
+			}
 		}
 		if discarded != nil {
 			c.Discarded = *discarded

@@ -21,3 +21,7 @@ func (s *Server) AddPanic() {
 		panic("boom: secret internals")
 	})
 }
+
+// Patterns returns the patterns registered through handle, in order: the
+// route table the security tests are generated from.
+func (s *Server) Patterns() []string { return append([]string(nil), s.patterns...) }

@@ -31,7 +31,7 @@ func (s *Server) listMemories(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, finish(w, r, l, ms, func(m *omi.Memory) any { return m.Cursor() }))
+	writeMemories(w, http.StatusOK, finish(w, r, l, ms, func(m *omi.Memory) any { return m.Cursor() }))
 	return nil
 }
 
@@ -107,6 +107,7 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) error {
 	if err := v.Err(); err != nil {
 		return err
 	}
+	s.Search.EmbedMemories(r.Context(), []*omi.Memory{m})
 	if err := s.Memories.CreateMemories(r.Context(), []*omi.Memory{m}); err != nil {
 		return err
 	}
@@ -128,6 +129,7 @@ func (s *Server) createMemoriesBatch(w http.ResponseWriter, r *http.Request) err
 	if err := v.Err(); err != nil {
 		return err
 	}
+	s.Search.EmbedMemories(r.Context(), ms)
 	if err := s.Memories.CreateMemories(r.Context(), ms); err != nil {
 		return err
 	}
@@ -162,8 +164,13 @@ func (s *Server) updateMemory(w http.ResponseWriter, r *http.Request) error {
 	case u.Visibility != nil && !contains(visibilities, *u.Visibility):
 		return omi.InvalidValue("visibility must be 'public' or 'private'", "body", "visibility")
 	}
+	var emb *omi.Embedding // made before the store's transaction, never inside it
+	if u.Content != nil {
+		emb = s.Search.Embed(r.Context(), strings.TrimSpace(*u.Content))
+	}
 	m, err := s.Memories.UpdateMemory(r.Context(), principal(r).UID, r.PathValue("memory_id"), func(m *omi.Memory) error {
 		m.Apply(u, s.now())
+		m.Embedding = emb
 		return nil
 	})
 	if err != nil {

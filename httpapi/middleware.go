@@ -9,8 +9,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"path"
+	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	omi "github.com/omi-devapi/omi-devapi"
 )
@@ -77,14 +81,29 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		elapsed := time.Since(start)
 		s.Metrics.observeRequest(route, sw.status, elapsed)
 		s.Logger.LogAttrs(r.Context(), levelFor(sw.status), "request",
-			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", r.URL.Path),
+			slog.String("request_id", id), slog.String("method", r.Method), slog.String("path", redactPath(r.URL.Path)),
 			slog.String("route", route), slog.Int("status", sw.status), slog.Int64("bytes", sw.bytes),
 			slog.Duration("duration", elapsed))
 	})
 }
 
+// secretInPath matches what looks like a key, a key's secret part or a
+// token: clients paste them into URLs, and the access log shows paths.
+var secretInPath = regexp.MustCompile(`omi_(dev|mcp)_[0-9A-Za-z]*|eyJ[0-9A-Za-z_-]*(\.[0-9A-Za-z_-]*){0,2}|[0-9A-Fa-f]{32,}`)
+
+// redactPath hides secrets in a path for the log. Every secret is at least
+// 32 characters, so shorter paths are left alone without a match.
+func redactPath(p string) string {
+	if len(p) < 32 {
+		return p
+	}
+	return secretInPath.ReplaceAllLiteralString(p, "[REDACTED]")
+}
+
 func validRequestID(id string) bool {
-	if id == "" || len(id) > 128 {
+	// A key pasted here would be logged with every line: refuse anything
+	// shaped like one and use our own id.
+	if id == "" || len(id) > 128 || strings.Contains(id, "omi_") || strings.Count(id, ".") >= 2 {
 		return false
 	}
 	for i := 0; i < len(id); i++ {
@@ -148,12 +167,65 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 // fallback gives the mux's own 404 and 405 answers FastAPI's JSON bodies.
 func (s *Server) fallback(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The mux would redirect a path with dot segments or doubled slashes
+		// to its cleaned form, turning ".../memories/." into the memories list
+		// (and a PATCH into a GET for clients that follow). Starlette matches
+		// the path as sent, where such a path names no route: 404, as upstream.
+		if !isCleanPath(r.URL.Path) {
+			writeJSON(w, http.StatusNotFound, detail{http.StatusText(http.StatusNotFound)})
+			return
+		}
 		if _, pattern := mux.Handler(r); pattern != "" {
 			mux.ServeHTTP(w, r)
 			return
 		}
 		mux.ServeHTTP(&jsonErrorWriter{ResponseWriter: w}, r)
 	})
+}
+
+// isCleanPath reports whether the mux would serve p as it is rather than
+// redirect it: rooted, no "." or ".." segments, no empty ones but a
+// trailing slash.
+func isCleanPath(p string) bool {
+	if p == "" || p[0] != '/' {
+		return false
+	}
+	c := path.Clean(p)
+	if c != "/" && strings.HasSuffix(p, "/") {
+		c += "/"
+	}
+	return c == p
+}
+
+// wildcardNames lists a route pattern's path parameters.
+func wildcardNames(pattern string) []string {
+	var names []string
+	for rest := pattern; ; {
+		i := strings.IndexByte(rest, '{')
+		if i < 0 {
+			return names
+		}
+		j := strings.IndexByte(rest[i:], '}')
+		if j < 0 {
+			return names
+		}
+		names = append(names, strings.TrimSuffix(rest[i+1:i+j], "..."))
+		rest = rest[i+j+1:]
+	}
+}
+
+// cleanPathValues makes path parameters valid UTF-8 without NUL, as
+// Starlette decodes paths (invalid bytes become U+FFFD). No id we issue
+// contains either, so the request still names nothing; but PostgreSQL
+// refuses such text outright, which would be a 500 instead of a 404.
+func cleanPathValues(r *http.Request, names []string) {
+	for _, n := range names {
+		v := r.PathValue(n)
+		if utf8.ValidString(v) && strings.IndexByte(v, 0) < 0 {
+			continue
+		}
+		r.SetPathValue(n, strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD"))
+	}
 }
 
 // jsonErrorWriter replaces the plain-text body of the mux's 404/405 with

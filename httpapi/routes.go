@@ -22,6 +22,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/dev/user/memories/{memory_id}", s.devKey(omi.ScopeMemoriesRead, s.getMemory)) // ours
 	s.handle("PATCH /v1/dev/user/memories/{memory_id}", s.devKey(omi.ScopeMemoriesWrite, s.updateMemory))
 	s.handle("DELETE /v1/dev/user/memories/{memory_id}", s.devKey(omi.ScopeMemoriesWrite, s.deleteMemory))
+	s.handle("GET /v1/dev/user/memories/vector/search", s.devKey(omi.ScopeMemoriesRead, s.searchMemories))
 
 	// Action items.
 	s.handle("GET /v1/dev/user/action-items", s.devKey(omi.ScopeActionItemsRead, s.listActionItems))
@@ -38,6 +39,7 @@ func (s *Server) routes() {
 	s.handle("GET /v1/dev/user/conversations/{conversation_id}", s.devKey(omi.ScopeConversationsRead, s.getConversation))
 	s.handle("PATCH /v1/dev/user/conversations/{conversation_id}", s.devKey(omi.ScopeConversationsWrite, s.updateConversation))
 	s.handle("DELETE /v1/dev/user/conversations/{conversation_id}", s.devKey(omi.ScopeConversationsWrite, s.deleteConversation))
+	s.handle("POST /v1/dev/user/ask", s.devKey(omi.ScopeConversationsRead, s.ask))
 
 	// Goals.
 	s.handle("GET /v1/dev/user/goals", s.devKey(omi.ScopeGoalsRead, s.listGoals))
@@ -65,7 +67,9 @@ func (s *Server) routes() {
 
 func (s *Server) handle(pattern string, h handlerFunc) {
 	s.patterns = append(s.patterns, pattern)
+	wildcards := wildcardNames(pattern)
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
+		cleanPathValues(r, wildcards)
 		if err := h(w, r); err != nil {
 			s.writeError(w, r, err)
 		}

@@ -11,6 +11,7 @@ import (
 
 	omi "github.com/omi-devapi/omi-devapi"
 	"github.com/omi-devapi/omi-devapi/auth"
+	"github.com/omi-devapi/omi-devapi/search"
 )
 
 // Pinger reports whether a dependency is reachable (for /readyz).
@@ -34,6 +35,9 @@ type Deps struct {
 	Metrics       *Metrics
 	// RateLimits limits /v1/dev/user/*; nil means no limits and no headers.
 	RateLimits *RateLimits
+	// Search serves vector search and ask, and embeds memories and
+	// conversations as they are written; nil: both answer 503.
+	Search *search.Engine
 	// MaxBodyBytes caps request bodies (413 beyond); default 2 MiB.
 	MaxBodyBytes int64
 	Now          func() time.Time

@@ -60,6 +60,9 @@ func (db *DB) CreateConversation(ctx context.Context, c *omi.Conversation, items
 		if err != nil {
 			return fmt.Errorf("sqlite: insert conversation: %w", err)
 		}
+		if err := putVector(ctx, tx, c.UID, omi.KindConversation, c.ID, c.Embedding); err != nil {
+			return err
+		}
 		if err := insertActionItems(ctx, tx, items); err != nil {
 			return err
 		}
@@ -169,6 +172,10 @@ func (db *DB) UpdateConversation(ctx context.Context, uid, id string, fn func(*o
 			WHERE uid = ? AND id = ?`, c.Structured.Title, string(structured), c.Discarded, c.Starred, c.FolderID, uid, id)
 		if err != nil {
 			return fmt.Errorf("sqlite: update conversation: %w", err)
+		}
+		// After the update, whose trigger drops the vector of a changed title.
+		if err := putVector(ctx, tx, uid, omi.KindConversation, id, c.Embedding); err != nil {
+			return err
 		}
 		// Re-read for the folder name, which a move changes.
 		c, err = getConversation(ctx, tx, uid, id, true)

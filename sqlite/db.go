@@ -29,6 +29,10 @@ type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: every write goes through it
 	r    *sql.DB // read pool
+	// stmts are the read pool's prepared hot-path statements.
+	stmts stmtCache
+	// group commits concurrent memory batches together (groupcommit.go).
+	group groupCommitter
 }
 
 // Open opens (creating if needed) the database file at path and applies
@@ -95,7 +99,8 @@ func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx) }
 
 // Close closes both pools.
 func (db *DB) Close() error {
-	var errs []error
+	db.group.close()
+	errs := []error{db.stmts.close()}
 	if db.r != nil {
 		errs = append(errs, db.r.Close())
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	omi "github.com/omi-devapi/omi-devapi"
 )
@@ -33,30 +34,89 @@ func (db *DB) CreateMemories(ctx context.Context, ms []*omi.Memory) error {
 	if len(ms) == 0 {
 		return nil
 	}
-	return db.tx(ctx, func(tx *sql.Tx) error { return insertMemories(ctx, tx, ms) })
+	return db.commitMemories(ctx, ms)
 }
 
 // insertMemories is shared with conversation processing, which writes the
 // memories it extracts in the conversation's transaction.
 func insertMemories(ctx context.Context, tx *sql.Tx, ms []*omi.Memory) error {
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO memories (`+memoryColumns+`) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`)
-	if err != nil {
-		return fmt.Errorf("sqlite: insert memories: %w", err)
-	}
-	defer stmt.Close()
-	for _, m := range ms {
-		args, err := memoryArgs(m)
-		if err != nil {
-			return err
+	// Many rows per INSERT statement: each statement of a transaction that
+	// fires the search triggers flushes the full-text index's pending terms
+	// as a new segment and opens a statement journal, so a row per statement
+	// made a 25-memory batch cost 25 of each. The memories stay in order.
+	for len(ms) > 0 {
+		chunk := ms[:min(len(ms), memoriesPerInsert)]
+		ms = ms[len(chunk):]
+		args := make([]any, 0, len(chunk)*memoryColumnCount)
+		for _, m := range chunk {
+			a, err := memoryArgs(m)
+			if err != nil {
+				return err
+			}
+			args = append(args, a...)
 		}
-		if _, err := stmt.ExecContext(ctx, args...); err != nil {
-			return fmt.Errorf("sqlite: insert memory: %w", err)
+		if _, err := tx.ExecContext(ctx, insertMemoriesSQL(len(chunk)), args...); err != nil {
+			return fmt.Errorf("sqlite: insert memories: %w", err)
 		}
-		if err := putVector(ctx, tx, m.UID, omi.KindMemory, m.ID, m.Embedding); err != nil {
+		if err := putMemoryVectors(ctx, tx, chunk); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// putMemoryVectors is putVector for every memory of ms that has an
+// embedding, in one statement (a statement each cost as much as the
+// memories' own insert).
+func putMemoryVectors(ctx context.Context, tx *sql.Tx, ms []*omi.Memory) error {
+	var (
+		rows []string
+		args []any
+	)
+	for _, m := range ms {
+		if e := m.Embedding; e != nil && len(e.Vector) > 0 {
+			rows = append(rows, "(?,?,?,?,?,?)")
+			args = append(args, m.UID, omi.KindMemory, m.ID, e.Model, len(e.Vector), encodeVector(e.Vector))
+		}
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO vectors (uid, kind, id, model, dim, vec) VALUES `+strings.Join(rows, ",")+`
+		ON CONFLICT (uid, kind, id) DO UPDATE SET model = excluded.model, dim = excluded.dim, vec = excluded.vec`, args...)
+	if err != nil {
+		return fmt.Errorf("sqlite: store memory vectors: %w", err)
+	}
+	return nil
+}
+
+const (
+	memoryColumnCount = 14
+	// memoriesPerInsert keeps a statement's parameters (14 a row) far below
+	// SQLite's limit of 32,766.
+	memoriesPerInsert = 500
+)
+
+// insertMemoriesSQL is an INSERT of n rows; the API's batch size (25) and a
+// single memory are built once.
+func insertMemoriesSQL(n int) string {
+	switch n {
+	case 1:
+		return insertMemories1
+	case 25:
+		return insertMemories25
+	}
+	return buildInsertMemories(n)
+}
+
+var (
+	insertMemories1  = buildInsertMemories(1)
+	insertMemories25 = buildInsertMemories(25)
+)
+
+func buildInsertMemories(n int) string {
+	row := "(" + placeholders(memoryColumnCount) + ")"
+	return `INSERT INTO memories (` + memoryColumns + `) VALUES ` + strings.TrimSuffix(strings.Repeat(row+",", n), ",")
 }
 
 func (db *DB) GetMemory(ctx context.Context, uid, id string) (*omi.Memory, error) {
@@ -78,38 +138,72 @@ func getMemory(ctx context.Context, q querier, uid, id string) (*omi.Memory, err
 
 func (db *DB) ListMemories(ctx context.Context, f omi.MemoryFilter) ([]*omi.Memory, error) {
 	const order = ` ORDER BY scoring DESC, created_at DESC, id DESC`
-	// One SELECT per category, each walking memories_category in list order
-	// and stopping after offset+limit rows, merged by the outer ORDER BY:
-	// "category IN (...)" instead makes SQLite sort every matching row.
 	cats := dedupe(f.Categories)
-	if len(cats) == 0 {
-		cats = []string{""}
+	after, _ := f.Page.After.(*omi.MemoryCursor)
+	where := func(cat bool, args []any) (string, []any) {
+		w := "uid = ? AND (user_review IS NULL OR user_review = 1)"
+		args = append(args, f.UID)
+		if cat {
+			w += " AND category = ?"
+		}
+		if after != nil {
+			w += " AND (scoring, created_at, id) < (?, ?, ?)"
+		}
+		return w, args
+	}
+	cursorArgs := func(args []any) []any {
+		if after != nil {
+			args = append(args, after.Scoring, after.CreatedAt, after.ID)
+		}
+		return args
 	}
 	var (
-		parts []string
-		args  []any
+		q    string
+		args []any
 	)
-	for _, cat := range cats {
-		where := "uid = ? AND (user_review IS NULL OR user_review = 1)"
-		args = append(args, f.UID)
-		if cat != "" {
-			where += " AND category = ?"
-			args = append(args, cat)
+	if len(cats) <= 1 {
+		// One index walk (memories_list, or memories_category for one
+		// category) already in list order: the page is read straight off it.
+		var w string
+		w, args = where(len(cats) == 1, args)
+		if len(cats) == 1 {
+			args = append(args, cats[0])
 		}
-		if c, ok := f.Page.After.(*omi.MemoryCursor); ok && c != nil {
-			where += " AND (scoring, created_at, id) < (?, ?, ?)"
-			args = append(args, c.Scoring, c.CreatedAt, c.ID)
+		args = cursorArgs(args)
+		q = `SELECT ` + memoryColumns + ` FROM memories WHERE ` + w + order + ` LIMIT ? OFFSET ?`
+	} else {
+		// One SELECT per category, each walking memories_category in list
+		// order and stopping after offset+limit rows, merged by the outer
+		// ORDER BY: "category IN (...)" instead makes SQLite sort every
+		// matching row.
+		parts := make([]string, len(cats))
+		for i, cat := range cats {
+			var w string
+			w, args = where(true, args)
+			args = cursorArgs(append(args, cat))
+			parts[i] = `SELECT * FROM (SELECT ` + memoryColumns + ` FROM memories WHERE ` + w + order + ` LIMIT ?)`
+			args = append(args, f.Page.Limit+f.Page.Offset)
 		}
-		parts = append(parts, `SELECT * FROM (SELECT `+memoryColumns+` FROM memories WHERE `+where+order+` LIMIT ?)`)
-		args = append(args, f.Page.Limit+f.Page.Offset)
+		q = strings.Join(parts, " UNION ALL ") + order + ` LIMIT ? OFFSET ?`
 	}
 	args = append(args, f.Page.Limit, f.Page.Offset)
-	rows, err := db.r.QueryContext(ctx, strings.Join(parts, " UNION ALL ")+order+` LIMIT ? OFFSET ?`, args...)
+	// The text depends only on how many categories and whether there is a
+	// cursor: few enough shapes to keep prepared, as long as the categories
+	// are the enum's (the API validates them; other callers may not).
+	var (
+		rows *sql.Rows
+		err  error
+	)
+	if len(cats) <= len(omi.MemoryCategories) {
+		rows, err = db.query(ctx, q, args...)
+	} else {
+		rows, err = db.r.QueryContext(ctx, q, args...)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list memories: %w", err)
 	}
 	defer rows.Close()
-	out := []*omi.Memory{}
+	out := make([]*omi.Memory, 0, min(f.Page.Limit, 1000))
 	for rows.Next() {
 		m, err := scanMemory(rows)
 		if err != nil {
@@ -179,7 +273,7 @@ func scanMemory(s scanner) (*omi.Memory, error) {
 		}
 		return nil, fmt.Errorf("sqlite: scan memory: %w", err)
 	}
-	if err := json.Unmarshal([]byte(tags), &m.Tags); err != nil {
+	if m.Tags, err = decodeTags(tags); err != nil {
 		return nil, fmt.Errorf("sqlite: decode tags of memory %s: %w", m.ID, err)
 	}
 	m.CreatedAt, m.UpdatedAt = fromMicros(created), fromMicros(updated)
@@ -187,6 +281,49 @@ func scanMemory(s scanner) (*omi.Memory, error) {
 		m.UserReview = &review.Bool
 	}
 	return &m, nil
+}
+
+// decodeTags reads a tags column. Tags are written by json.Marshal, so
+// they are almost always a plain array of strings without escapes, which is
+// read here without the reflective decoder (a page of a list decodes 25);
+// anything else goes to encoding/json.
+func decodeTags(s string) ([]string, error) {
+	if len(s) < 2 || s[0] != '[' || s[len(s)-1] != ']' || strings.IndexByte(s, '\\') >= 0 {
+		return slowTags(s)
+	}
+	out := []string{}
+	rest := s[1 : len(s)-1]
+	for rest != "" {
+		if rest[0] != '"' {
+			return slowTags(s)
+		}
+		end := strings.IndexByte(rest[1:], '"')
+		if end < 0 {
+			return slowTags(s)
+		}
+		tag := rest[1 : 1+end]
+		if !utf8.ValidString(tag) || strings.IndexFunc(tag, func(r rune) bool { return r < 0x20 }) >= 0 {
+			return slowTags(s)
+		}
+		out = append(out, tag)
+		rest = rest[2+end:]
+		if rest == "" {
+			break
+		}
+		if rest[0] != ',' || len(rest) == 1 {
+			return slowTags(s)
+		}
+		rest = rest[1:]
+	}
+	return out, nil
+}
+
+func slowTags(s string) ([]string, error) {
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 func placeholders(n int) string {

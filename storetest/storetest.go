@@ -28,10 +28,13 @@ type Open func(t *testing.T) Store
 func Run(t *testing.T, open Open) {
 	t.Run("Keys", func(t *testing.T) { testKeys(t, open) })
 	t.Run("Memories", func(t *testing.T) { testMemories(t, open) })
+	t.Run("MemoryListShapes", func(t *testing.T) { testMemoryListShapes(t, open) })
+	t.Run("ConcurrentBatches", func(t *testing.T) { testConcurrentBatches(t, open) })
 	t.Run("ActionItems", func(t *testing.T) { testActionItems(t, open) })
 	t.Run("Conversations", func(t *testing.T) { testConversations(t, open) })
 	t.Run("Goals", func(t *testing.T) { testGoals(t, open) })
 	t.Run("Folders", func(t *testing.T) { testFolders(t, open) })
+	t.Run("Search", func(t *testing.T) { testSearch(t, open) }) // skipped by stores without omi.SearchStore
 }
 
 // base is a fixed instant with microsecond precision, what stores keep.

@@ -47,6 +47,8 @@ type config struct {
 	RateLimitPerDay       int     `env:"OMI_RATE_LIMIT_PER_DAY" envDefault:"10000"`
 	RateLimitRedisFailure string  `env:"OMI_RATE_LIMIT_REDIS_FAILURE" envDefault:"open"`
 	RateLimitPolicies     string  `env:"OMI_RATE_LIMIT_POLICIES"`
+
+	SearchConfig // search and ask (search.go)
 }
 
 func loadConfig(getenv func(string) string) (config, error) {

@@ -32,6 +32,7 @@ const usage = `omi-devapi: a self-hostable Omi Developer API server.
 Usage:
   omi-devapi serve   [--addr host:port] [--data-dir dir]   run the server
   omi-devapi migrate                                        apply database migrations
+  omi-devapi reindex [--all]                                rebuild the search index and missing or stale vectors
   omi-devapi token   --uid U [--ttl 1h]                     print a local-mode ID token for U
   omi-devapi keys    create --uid U --name N [--scopes a,b] [--expires-in 720h]
                      list   --uid U
@@ -58,6 +59,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return serve(ctx, cfg, rest, stdout, stderr)
 	case "migrate":
 		return migrate(ctx, cfg, rest, stdout)
+	case "reindex":
+		return reindex(ctx, cfg, rest, stdout, stderr)
 	case "token":
 		return token(cfg, rest, stdout, stderr)
 	case "keys":

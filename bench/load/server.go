@@ -1,0 +1,298 @@
+package load
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/omi-devapi/omi-devapi/auth"
+	"github.com/omi-devapi/omi-devapi/bench/seed"
+	"github.com/omi-devapi/omi-devapi/httpapi"
+	"github.com/omi-devapi/omi-devapi/ratelimit"
+	"github.com/omi-devapi/omi-devapi/search"
+	"github.com/omi-devapi/omi-devapi/sqlite"
+)
+
+// Server is a running server: omi-devapi (a process of the real binary, or
+// in this process) or a ceiling.
+type Server struct {
+	URL string
+	// PID is the server's process; this process's when in process (then
+	// RSS includes the load driver).
+	PID   int
+	close func() error
+}
+
+// Close stops the server.
+func (s *Server) Close() error { return s.close() }
+
+// RaisedLimits is the environment that keeps rate limits on (every request
+// still pays for the step and its headers) with budgets no run can spend.
+var RaisedLimits = []string{
+	"OMI_RATE_LIMITS=on",
+	"OMI_RATE_LIMIT_PER_MINUTE=1000000000",
+	"OMI_RATE_LIMIT_PER_DAY=1000000000",
+	"OMI_RATE_LIMIT_BOOST=100000000",
+}
+
+// raisedLimits is RaisedLimits for a server in this process.
+func raisedLimits() *httpapi.RateLimits {
+	return &httpapi.RateLimits{Limiter: ratelimit.NewMemory(nil), PerMinute: 1e9, PerDay: 1e9, Boost: 1e8}
+}
+
+// CreateKey opens the SQLite database at path and gives uid a key with
+// every scope, through the store (the server must not be running: a
+// second writer would wait on its lock).
+func CreateKey(ctx context.Context, path, uid string) (string, error) {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	return seed.Key(ctx, db, uid)
+}
+
+// Binary runs the real omi-devapi binary.
+type Binary struct {
+	Path    string // the omi-devapi executable
+	DataDir string // OMI_DATA_DIR: holds omi.db
+	Env     []string
+	// Log receives the server's stdout and stderr; nil discards them (the
+	// server still formats every access-log line).
+	Log io.Writer
+}
+
+// Start execs the binary with `serve` on a free loopback port and waits
+// for its first 200 on /healthz; startup is the time from exec to that
+// answer (cold start, as an operator sees it).
+func (b Binary) Start(ctx context.Context) (srv *Server, startup time.Duration, err error) {
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, 0, err
+	}
+	cmd := exec.Command(b.Path, "serve")
+	cmd.Env = append(os.Environ(), "OMI_ADDR="+addr, "OMI_DATA_DIR="+b.DataDir)
+	cmd.Env = append(cmd.Env, b.Env...)
+	out := b.Log
+	if out == nil {
+		out = io.Discard
+	}
+	cmd.Stdout, cmd.Stderr = out, out
+	started := time.Now()
+	if err := cmd.Start(); err != nil {
+		return nil, 0, fmt.Errorf("load: start %s: %w", b.Path, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() error {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(20 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		return nil
+	}
+	url := "http://" + addr
+	if err := waitHealthy(ctx, url, exited); err != nil {
+		stop()
+		return nil, 0, err
+	}
+	return &Server{URL: url, PID: cmd.Process.Pid, close: stop}, time.Since(started), nil
+}
+
+// waitHealthy polls /healthz every 200 µs until it answers 200.
+func waitHealthy(ctx context.Context, url string, exited <-chan error) error {
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{DisableKeepAlives: true}}
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		select {
+		case err := <-exited:
+			return fmt.Errorf("load: server exited before serving: %v", err)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		resp, err := client.Get(url + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
+	return errors.New("load: server did not answer /healthz within 60s")
+}
+
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("load: find a free port: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().String(), nil
+}
+
+// Search modes of a server in process.
+const (
+	SearchOff     = "off"     // no engine: search answers 503
+	SearchLexical = "lexical" // FTS only: no embedder
+	SearchFused   = "fused"   // lexical and vector rankings fused (offline hashing embedder)
+)
+
+// StartInProcess serves the SQLite database at path from this process,
+// wired as `omi-devapi serve` wires it (text access log, key cache, metrics,
+// rate limits on and raised), on a loopback listener. searchMode is one of
+// the Search constants.
+func StartInProcess(ctx context.Context, path, searchMode string) (*Server, error) {
+	db, err := sqlite.Open(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	metrics := httpapi.NewMetrics()
+	keys := auth.NewKeys(db, auth.KeysConfig{PositiveTTL: 30 * time.Second, TouchInterval: 10 * time.Second}, nil, log, metrics)
+	var engine *search.Engine
+	switch searchMode {
+	case SearchOff, "":
+	case SearchLexical:
+		engine = search.NewEngine(search.Engine{Store: db, Conversations: db, Logger: log})
+	case SearchFused:
+		engine = search.NewEngine(search.Engine{Store: db, Conversations: db, Logger: log,
+			Embedder: search.NewHashing(search.DefaultDimensions)})
+	default:
+		db.Close()
+		return nil, fmt.Errorf("load: search mode %q is not off, lexical or fused", searchMode)
+	}
+	srv := httpapi.NewServer(httpapi.Deps{
+		Logger: log, Keys: keys, Ready: []httpapi.Pinger{db},
+		Memories: db, ActionItems: db, Conversations: db, Goals: db, Folders: db,
+		Metrics: metrics, RateLimits: raisedLimits(), Search: engine,
+	})
+	s, err := serveHandler(srv)
+	if err != nil {
+		keys.Close(ctx)
+		db.Close()
+		return nil, err
+	}
+	closeHTTP := s.close
+	s.close = func() error {
+		err := closeHTTP()
+		return errors.Join(err, keys.Close(context.Background()), db.Close())
+	}
+	return s, nil
+}
+
+func serveHandler(h http.Handler) (*Server, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("load: listen: %w", err)
+	}
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 120 * time.Second}
+	go hs.Serve(ln)
+	return &Server{URL: "http://" + ln.Addr().String(), PID: os.Getpid(), close: func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return hs.Shutdown(ctx)
+	}}, nil
+}
+
+// Ceiling is the fastest any server could answer: the bytes of a real
+// response, written by a bare handler with no routing, auth or storage.
+func Ceiling(body []byte) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Length", strconv.Itoa(len(body)))
+		w.Write(body)
+	})
+}
+
+// StartCeiling serves Ceiling(body) from this process.
+func StartCeiling(body []byte) (*Server, error) { return serveHandler(Ceiling(body)) }
+
+// StartCeilingProcess runs the ceiling in a process of its own (exe with
+// args, which must serve the body file on the address given after -addr),
+// so it competes with the load driver for the CPUs as the real binary does.
+func StartCeilingProcess(ctx context.Context, exe string, args []string, body []byte) (*Server, error) {
+	f, err := os.CreateTemp("", "ceiling-*.json")
+	if err != nil {
+		return nil, fmt.Errorf("load: ceiling body: %w", err)
+	}
+	if _, err := f.Write(body); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("load: ceiling body: %w", err)
+	}
+	f.Close()
+	addr, err := freeAddr()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, append(args, "-body", f.Name(), "-addr", addr)...)
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("load: start ceiling: %w", err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	stop := func() error {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+		}
+		return os.Remove(f.Name())
+	}
+	url := "http://" + addr
+	if err := waitHealthy(ctx, url, exited); err != nil {
+		stop()
+		return nil, err
+	}
+	return &Server{URL: url, PID: cmd.Process.Pid, close: stop}, nil
+}
+
+// Memory is a process's resident set now and at its peak, in bytes.
+type Memory struct{ RSS, Peak int64 }
+
+// ReadMemory reads pid's VmRSS and VmHWM (Linux).
+func ReadMemory(pid int) (Memory, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "status"))
+	if err != nil {
+		return Memory{}, fmt.Errorf("load: read memory of %d: %w", pid, err)
+	}
+	var m Memory
+	sc := bufio.NewScanner(bytes.NewReader(b))
+	for sc.Scan() {
+		k, v, ok := strings.Cut(sc.Text(), ":")
+		if !ok {
+			continue
+		}
+		kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		switch k {
+		case "VmRSS":
+			m.RSS = kb << 10
+		case "VmHWM":
+			m.Peak = kb << 10
+		}
+	}
+	return m, nil
+}
+
+func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
