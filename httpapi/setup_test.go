@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -15,16 +16,47 @@ import (
 	"github.com/omi-devapi/omi-devapi/apitest"
 	"github.com/omi-devapi/omi-devapi/auth"
 	"github.com/omi-devapi/omi-devapi/httpapi"
+	"github.com/omi-devapi/omi-devapi/postgres/pgtest"
 	"github.com/omi-devapi/omi-devapi/process"
 	"github.com/omi-devapi/omi-devapi/search"
 	"github.com/omi-devapi/omi-devapi/sqlite"
+	"github.com/omi-devapi/omi-devapi/storetest"
 )
+
+// testStore is what the tests need of a store: every resource, search, and
+// a readiness ping. OMI_TEST_HTTP_STORE=postgres runs the suite on
+// PostgreSQL (a fresh schema per test in OMI_TEST_POSTGRES_DSN's database);
+// otherwise SQLite.
+type testStore interface {
+	storetest.Store
+	omi.SearchStore
+	Ping(ctx context.Context) error
+}
+
+// openStore opens the test's store; path is its SQLite file, "" on
+// PostgreSQL (tests reading the file directly then skip or look no further).
+func openStore(t *testing.T, dir string) (db testStore, path string) {
+	t.Helper()
+	if os.Getenv("OMI_TEST_HTTP_STORE") == "postgres" {
+		if os.Getenv(pgtest.EnvDSN) == "" {
+			t.Fatal("OMI_TEST_HTTP_STORE=postgres needs " + pgtest.EnvDSN)
+		}
+		return pgtest.Open(t), ""
+	}
+	path = filepath.Join(dir, "omi.db")
+	lite, err := sqlite.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { lite.Close() })
+	return lite, path
+}
 
 // env is one server on its own database, as a test sees it.
 type env struct {
 	t      *testing.T
 	h      *apitest.Harness
-	db     *sqlite.DB
+	db     testStore
 	keys   *auth.Keys
 	signer *auth.LocalSigner
 	store  *countingStore
@@ -78,11 +110,7 @@ func setup(t *testing.T, opts ...option) *env {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	db, err := sqlite.Open(ctx, filepath.Join(dir, "omi.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db, path := openStore(t, dir)
 	c := &clock{now: time.Now()}
 	signer, err := auth.LoadOrCreateSigner(dir, nil)
 	if err != nil {
@@ -102,7 +130,7 @@ func setup(t *testing.T, opts ...option) *env {
 	srv.AddProbe(omi.ScopeMemoriesRead)
 	srv.AddPanic()
 	return &env{t: t, h: apitest.New(t, srv), db: db, keys: keys, signer: signer, store: store, clock: c,
-		srv: srv, path: filepath.Join(dir, "omi.db")}
+		srv: srv, path: path}
 }
 
 func (e *env) do(method, path, token string, body any) *apitest.Response {

@@ -63,6 +63,9 @@ func (db *DB) CreateConversation(ctx context.Context, c *omi.Conversation, items
 			existing, err = getConversation(ctx, tx, c.UID, id, false, "")
 			return err
 		}
+		if err := putVector(ctx, tx, c.UID, omi.KindConversation, c.ID, c.Embedding); err != nil {
+			return err
+		}
 		if err := insertActionItems(ctx, tx, items); err != nil {
 			return err
 		}
@@ -174,6 +177,10 @@ func (db *DB) UpdateConversation(ctx context.Context, uid, id string, fn func(*o
 			WHERE uid = $6 AND id = $7`, c.Structured.Title, string(structured), c.Discarded, c.Starred, c.FolderID, uid, id)
 		if err != nil {
 			return fmt.Errorf("postgres: update conversation: %w", err)
+		}
+		// After the update, whose trigger drops the vector of a changed title.
+		if err := putVector(ctx, tx, uid, omi.KindConversation, id, c.Embedding); err != nil {
+			return err
 		}
 		// Re-read for the folder name, which a move changes.
 		c, err = getConversation(ctx, tx, uid, id, true, "")

@@ -36,6 +36,9 @@ func insertMemories(ctx context.Context, tx pgx.Tx, ms []*omi.Memory) error {
 		b.Queue(`INSERT INTO memories (`+memoryColumns+`) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14)`,
 			m.UID, m.ID, m.Content, m.Category, m.Visibility, nonNil(m.Tags), m.CreatedAt, m.UpdatedAt,
 			m.ManuallyAdded, m.Scoring, m.Reviewed, m.UserReview, m.Edited, m.ConversationID)
+		if e := m.Embedding; e != nil && len(e.Vector) > 0 {
+			b.Queue(putVectorSQL, m.UID, omi.KindMemory, m.ID, e.Model, len(e.Vector), encodeVector(e.Vector))
+		}
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("postgres: insert memories: %w", err)
@@ -105,7 +108,8 @@ func (db *DB) UpdateMemory(ctx context.Context, uid, id string, fn func(*omi.Mem
 		if err != nil {
 			return fmt.Errorf("postgres: update memory: %w", err)
 		}
-		return nil
+		// After the update, whose trigger drops the vector of changed content.
+		return putVector(ctx, tx, uid, omi.KindMemory, id, m.Embedding)
 	})
 	if err != nil {
 		return nil, err

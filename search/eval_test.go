@@ -1,6 +1,7 @@
 package search_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -51,6 +52,24 @@ type evalResult struct {
 // every query in each mode.
 func evaluate(t *testing.T, emb *search.Hashing, logMisses bool) evalResult {
 	t.Helper()
+	set := loadEvalSet(t)
+	db, err := sqlite.Open(t.Context(), filepath.Join(t.TempDir(), "omi.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	return evaluateStore(t, db, set, emb, logMisses)
+}
+
+// evalStore is what the evaluation needs of a store (SQLite here; the
+// PostgreSQL store in eval_postgres_test.go).
+type evalStore interface {
+	CreateMemories(ctx context.Context, ms []*omi.Memory) error
+	SearchMemories(ctx context.Context, q omi.SearchQuery) (omi.Rankings, error)
+}
+
+func loadEvalSet(t *testing.T) evalSet {
+	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", "eval.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -62,12 +81,14 @@ func evaluate(t *testing.T, emb *search.Hashing, logMisses bool) evalResult {
 	if len(set.Memories) < 60 || len(set.Queries) < 20 {
 		t.Fatalf("eval set too small: %d memories, %d queries", len(set.Memories), len(set.Queries))
 	}
+	return set
+}
+
+// evaluateStore loads the set into db, embedded by emb, and scores every
+// query in each mode.
+func evaluateStore(t *testing.T, db evalStore, set evalSet, emb *search.Hashing, logMisses bool) evalResult {
+	t.Helper()
 	ctx := t.Context()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "omi.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
 	base := time.Date(2026, 1, 5, 9, 0, 0, 0, time.UTC)
 	var ms []*omi.Memory
 	for i, m := range set.Memories {

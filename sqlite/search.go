@@ -437,6 +437,16 @@ func (c *vectorCache) get(k vectorKey, version int64, load func(old *vectorSet) 
 func (c *vectorCache) put(s *vectorSet) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if s.bytes() > VectorCacheBytes {
+		// Larger than the whole budget: serve this search from it and let it
+		// go, rather than hold it past the bound.
+		if old := c.sets[s.key]; old != nil {
+			c.lru.Remove(old.elem)
+			delete(c.sets, s.key)
+			c.bytes -= old.bytes()
+		}
+		return
+	}
 	if old := c.sets[s.key]; old != nil {
 		if old.version > s.version {
 			return // a newer one is already here

@@ -17,9 +17,11 @@ import (
 	"strings"
 	"time"
 
+	omi "github.com/omi-devapi/omi-devapi"
 	"github.com/omi-devapi/omi-devapi/auth"
 	"github.com/omi-devapi/omi-devapi/bench/seed"
 	"github.com/omi-devapi/omi-devapi/httpapi"
+	"github.com/omi-devapi/omi-devapi/postgres"
 	"github.com/omi-devapi/omi-devapi/ratelimit"
 	"github.com/omi-devapi/omi-devapi/search"
 	"github.com/omi-devapi/omi-devapi/sqlite"
@@ -31,8 +33,10 @@ type Server struct {
 	URL string
 	// PID is the server's process; this process's when in process (then
 	// RSS includes the load driver).
-	PID   int
-	close func() error
+	PID int
+	// Started is when the process was exec'd (zero in process).
+	Started time.Time
+	close   func() error
 }
 
 // Close stops the server.
@@ -52,11 +56,34 @@ func raisedLimits() *httpapi.RateLimits {
 	return &httpapi.RateLimits{Limiter: ratelimit.NewMemory(nil), PerMinute: 1e9, PerDay: 1e9, Boost: 1e8}
 }
 
-// CreateKey opens the SQLite database at path and gives uid a key with
-// every scope, through the store (the server must not be running: a
-// second writer would wait on its lock).
-func CreateKey(ctx context.Context, path, uid string) (string, error) {
-	db, err := sqlite.Open(ctx, path)
+// Store is what a server in process is wired with; both stores are one.
+type Store interface {
+	seed.Store
+	omi.KeyStore
+	httpapi.Pinger
+	Close() error
+}
+
+// IsPostgres reports whether dsn names a PostgreSQL database rather than a
+// SQLite file.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// OpenStore opens a SQLite file or, for a postgres:// URL, a PostgreSQL
+// database.
+func OpenStore(ctx context.Context, dsn string) (Store, error) {
+	if IsPostgres(dsn) {
+		return postgres.Open(ctx, dsn)
+	}
+	return sqlite.Open(ctx, dsn)
+}
+
+// CreateKey gives uid a key with every scope, through the store at dsn (a
+// SQLite file must not be open in a running server: a second writer would
+// wait on its lock).
+func CreateKey(ctx context.Context, dsn, uid string) (string, error) {
+	db, err := OpenStore(ctx, dsn)
 	if err != nil {
 		return "", err
 	}
@@ -69,8 +96,8 @@ type Binary struct {
 	Path    string // the omi-devapi executable
 	DataDir string // OMI_DATA_DIR: holds omi.db
 	Env     []string
-	// Log receives the server's stdout and stderr; nil discards them (the
-	// server still formats every access-log line).
+	// Log receives the server's stdout and stderr; nil sends them to
+	// /dev/null (the server still formats and writes every access-log line).
 	Log io.Writer
 }
 
@@ -87,7 +114,14 @@ func (b Binary) Start(ctx context.Context) (srv *Server, startup time.Duration, 
 	cmd.Env = append(cmd.Env, b.Env...)
 	out := b.Log
 	if out == nil {
-		out = io.Discard
+		// A file, not io.Discard: os/exec would copy a pipe into it from a
+		// goroutine of this process, taking CPU from the measurement.
+		null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, 0, fmt.Errorf("load: open %s: %w", os.DevNull, err)
+		}
+		defer null.Close() // the child has its own descriptor once started
+		out = null
 	}
 	cmd.Stdout, cmd.Stderr = out, out
 	started := time.Now()
@@ -111,7 +145,7 @@ func (b Binary) Start(ctx context.Context) (srv *Server, startup time.Duration, 
 		stop()
 		return nil, 0, err
 	}
-	return &Server{URL: url, PID: cmd.Process.Pid, close: stop}, time.Since(started), nil
+	return &Server{URL: url, PID: cmd.Process.Pid, Started: started, close: stop}, time.Since(started), nil
 }
 
 // waitHealthy polls /healthz every 200 µs until it answers 200.
@@ -159,9 +193,14 @@ const (
 // rate limits on and raised), on a loopback listener. searchMode is one of
 // the Search constants.
 func StartInProcess(ctx context.Context, path, searchMode string) (*Server, error) {
-	db, err := sqlite.Open(ctx, path)
+	db, err := OpenStore(ctx, path)
 	if err != nil {
 		return nil, err
+	}
+	ss, searchable := db.(omi.SearchStore)
+	if !searchable && searchMode != SearchOff && searchMode != "" {
+		// The server answers 503 for search then, as the binary does.
+		searchMode = SearchOff
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	metrics := httpapi.NewMetrics()
@@ -170,9 +209,9 @@ func StartInProcess(ctx context.Context, path, searchMode string) (*Server, erro
 	switch searchMode {
 	case SearchOff, "":
 	case SearchLexical:
-		engine = search.NewEngine(search.Engine{Store: db, Conversations: db, Logger: log})
+		engine = search.NewEngine(search.Engine{Store: ss, Conversations: db, Logger: log})
 	case SearchFused:
-		engine = search.NewEngine(search.Engine{Store: db, Conversations: db, Logger: log,
+		engine = search.NewEngine(search.Engine{Store: ss, Conversations: db, Logger: log,
 			Embedder: search.NewHashing(search.DefaultDimensions)})
 	default:
 		db.Close()
@@ -296,3 +335,47 @@ func ReadMemory(pid int) (Memory, error) {
 }
 
 func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body) }
+
+// cpuTicks is pid's user+system CPU time in clock ticks (Linux).
+func cpuTicks(pid int) (int64, error) {
+	b, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "stat"))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command (which may hold spaces) are space-separated;
+	// utime and stime are the 14th and 15th of the whole line.
+	s := string(b)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
+	if len(f) < 13 {
+		return 0, fmt.Errorf("load: /proc/%d/stat: short", pid)
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return u + st, nil
+}
+
+// WaitIdle waits until pid uses under a tenth of a CPU over half a second
+// (a freshly started server may embed missing vectors or checkpoint), at
+// most limit; it returns how long it waited.
+func WaitIdle(ctx context.Context, pid int, limit time.Duration) (time.Duration, error) {
+	began := time.Now()
+	for time.Since(began) < limit {
+		a, err := cpuTicks(pid)
+		if err != nil {
+			return 0, err
+		}
+		select {
+		case <-ctx.Done():
+			return 0, ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+		b, err := cpuTicks(pid)
+		if err != nil {
+			return 0, err
+		}
+		if b-a <= 5 { // 100 ticks a second: 5 in half a second is a tenth of a CPU
+			return time.Since(began), nil
+		}
+	}
+	return time.Since(began), fmt.Errorf("load: process %d still busy after %v", pid, limit)
+}

@@ -37,6 +37,8 @@ Usage:
   omi-devapi keys    create --uid U --name N [--scopes a,b] [--expires-in 720h]
                      list   --uid U
                      revoke --uid U --id KEY_ID
+  omi-devapi copy    --from SRC --to DST [--batch 500]      copy a whole installation between stores
+                     (SQLite path or postgres:// URL; resumable; verified by checksums)
   omi-devapi version
 
 Configuration comes from OMI_* environment variables (see README.md).
@@ -63,6 +65,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return reindex(ctx, cfg, rest, stdout, stderr)
 	case "token":
 		return token(cfg, rest, stdout, stderr)
+	case "copy":
+		return copyStore(ctx, cfg, rest, stdout, stderr)
 	case "keys":
 		return keys(ctx, cfg, rest, stdout, stderr)
 	case "version":

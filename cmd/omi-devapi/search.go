@@ -25,10 +25,10 @@ type SearchConfig struct {
 	EmbeddingsMaxRetries int           `env:"OMI_EMBEDDINGS_MAX_RETRIES" envDefault:"3"`
 	SearchMinSimilarity  float64       `env:"OMI_SEARCH_MIN_SIMILARITY"`
 	SearchBackfill       bool          `env:"OMI_SEARCH_BACKFILL" envDefault:"true"`
-	AskLLMBaseURL        string        `env:"OMI_LLM_BASE_URL"`
-	AskLLMModel          string        `env:"OMI_LLM_MODEL"`
-	AskLLMAPIKey         string        `env:"OMI_LLM_API_KEY"`
-	AskLLMTimeout        time.Duration `env:"OMI_LLM_TIMEOUT" envDefault:"60s"`
+	LLMBaseURL           string        `env:"OMI_LLM_BASE_URL"`
+	LLMModel             string        `env:"OMI_LLM_MODEL"`
+	LLMAPIKey            string        `env:"OMI_LLM_API_KEY"`
+	LLMTimeout           time.Duration `env:"OMI_LLM_TIMEOUT" envDefault:"60s"`
 }
 
 // retries maps the documented "0 means no retries" onto OpenAIConfig,
@@ -60,13 +60,13 @@ func (c SearchConfig) embedder() (omi.Embedder, error) {
 
 func (c SearchConfig) llm() (*search.Chat, error) {
 	switch {
-	case c.AskLLMBaseURL == "" && c.AskLLMModel == "":
+	case c.LLMBaseURL == "" && c.LLMModel == "":
 		return nil, nil
-	case c.AskLLMBaseURL == "" || c.AskLLMModel == "":
+	case c.LLMBaseURL == "" || c.LLMModel == "":
 		return nil, fmt.Errorf("config: OMI_LLM_BASE_URL and OMI_LLM_MODEL go together")
 	}
-	return search.NewChat(search.OpenAIConfig{BaseURL: c.AskLLMBaseURL, Model: c.AskLLMModel, APIKey: c.AskLLMAPIKey,
-		Timeout: c.AskLLMTimeout, MaxRetries: 1})
+	return search.NewChat(search.OpenAIConfig{BaseURL: c.LLMBaseURL, Model: c.LLMModel, APIKey: c.LLMAPIKey,
+		Timeout: c.LLMTimeout, MaxRetries: 1})
 }
 
 // searchEngine builds search and ask over db; nil (both answer 503) when
@@ -85,7 +85,7 @@ func searchEngine(cfg config, db store, log *slog.Logger) (*search.Engine, error
 	if err != nil {
 		return nil, err
 	}
-	log.Info("search", "embedder", emb.Model(), "llm", cfg.AskLLMModel)
+	log.Info("search", "embedder", emb.Model(), "llm", cfg.LLMModel)
 	return search.NewEngine(search.Engine{Store: ss, Embedder: emb, Conversations: db, LLM: chat, Logger: log,
 		MinSimilarity: cfg.SearchMinSimilarity}), nil
 }

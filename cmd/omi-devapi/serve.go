@@ -234,11 +234,11 @@ func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) e
 // that falls back to it when OMI_LLM_BASE_URL and OMI_LLM_MODEL are set.
 func processor(cfg config, log *slog.Logger) omi.Processor {
 	builtin := process.NewBuiltin()
-	if cfg.AskLLMBaseURL == "" || cfg.AskLLMModel == "" {
+	if cfg.LLMBaseURL == "" || cfg.LLMModel == "" {
 		return builtin
 	}
 	return process.NewLLM(process.LLMConfig{
-		BaseURL: cfg.AskLLMBaseURL, Model: cfg.AskLLMModel, APIKey: cfg.AskLLMAPIKey,
-		Timeout: cfg.AskLLMTimeout, Logger: log,
+		BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey,
+		Timeout: cfg.LLMTimeout, Logger: log,
 	}, builtin)
 }

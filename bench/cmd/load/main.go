@@ -79,6 +79,7 @@ type common struct {
 	env    multi
 	log    string
 	search string
+	dsn    string
 }
 
 type multi []string
@@ -92,6 +93,7 @@ func (c *common) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.uid, "uid", seed.UID(0), "user whose data the requests read and write")
 	fs.Var(&c.env, "env", "extra KEY=VALUE for the binary's environment (repeatable)")
 	fs.StringVar(&c.log, "server-log", "", "append the binary's output (access log) to this file instead of discarding it")
+	fs.StringVar(&c.dsn, "database-url", "", "a seeded PostgreSQL database (postgres://...) instead of the data dir's omi.db")
 	fs.StringVar(&c.search, "search", load.SearchFused, "with -server inproc: search engine off, lexical (FTS only) or fused (lexical + offline vectors, the binary's default)")
 }
 
@@ -114,7 +116,13 @@ func (c *common) buildBinary(ctx context.Context, dir string) (string, error) {
 // env is added to the binary's environment; searchMode is for inproc.
 func (c *common) start(ctx context.Context, tmp, dataDir, searchMode string, env ...string) (*load.Server, load.Target, time.Duration, error) {
 	var t load.Target
-	key, err := load.CreateKey(ctx, filepath.Join(dataDir, "omi.db"), c.uid)
+	dsn := c.dsn
+	if dsn == "" {
+		dsn = filepath.Join(dataDir, "omi.db")
+	} else {
+		env = append(env, "OMI_DATABASE_URL="+dsn)
+	}
+	key, err := load.CreateKey(ctx, dsn, c.uid)
 	if err != nil {
 		return nil, t, 0, err
 	}
@@ -134,6 +142,7 @@ func (c *common) start(ctx context.Context, tmp, dataDir, searchMode string, env
 			if err != nil {
 				return nil, t, 0, err
 			}
+			defer f.Close() // the child has its own descriptor once started
 			logw = f
 		}
 		env = append(append(append([]string{}, load.RaisedLimits...), c.env...), env...)
@@ -141,8 +150,16 @@ func (c *common) start(ctx context.Context, tmp, dataDir, searchMode string, env
 		if err != nil {
 			return nil, t, 0, err
 		}
+		// A binary just started may still be busy (embedding missing
+		// vectors, checkpointing): measure it at rest.
+		waited, err := load.WaitIdle(ctx, srv.PID, 5*time.Minute)
+		if err != nil {
+			srv.Close()
+			return nil, t, 0, err
+		}
+		fmt.Fprintf(os.Stderr, "omi-devapi (pid %d) idle %.1fs after starting\n", srv.PID, waited.Seconds())
 	case "inproc":
-		srv, err = load.StartInProcess(ctx, filepath.Join(dataDir, "omi.db"), searchMode)
+		srv, err = load.StartInProcess(ctx, dsn, searchMode)
 		if err != nil {
 			return nil, t, 0, err
 		}

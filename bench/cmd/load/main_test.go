@@ -39,7 +39,7 @@ func TestScaleInProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	err := run(t.Context(), []string{"scale", "-data-dirs", small + "," + large, "-depth", "100", "-requests", "40", "-rounds", "1"}, &out)
+	err := run(t.Context(), []string{"scale", "-data-dirs", small + "," + large, "-depth", "100", "-requests", "40", "-search-requests", "10", "-rounds", "1"}, &out)
 	if err != nil {
 		t.Fatalf("%v\n%s", err, &out)
 	}

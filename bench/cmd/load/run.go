@@ -19,7 +19,7 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("run", flag.ContinueOnError)
 	var c common
 	c.register(fs)
-	dataDir := fs.String("data-dir", "", "directory holding a seeded omi.db (default: seed a temporary one)")
+	dataDir := fs.String("data-dir", "", "directory holding a seeded omi.db (default: seed a temporary one, unless -database-url)")
 	memories := fs.Int("memories", 10_000, "memories to seed when no -data-dir is given")
 	names := fs.String("workloads", "all", "comma-separated workloads: list-memories, list-conversations, create-memory, batch-create, search, mixed")
 	var o load.Options
@@ -47,8 +47,10 @@ func runLoad(ctx context.Context, args []string, out io.Writer) error {
 	defer os.RemoveAll(tmp)
 	if *dataDir == "" {
 		*dataDir = tmp
-		if err := seedTemp(ctx, tmp, *memories); err != nil {
-			return err
+		if c.dsn == "" {
+			if err := seedTemp(ctx, tmp, *memories); err != nil {
+				return err
+			}
 		}
 	}
 

@@ -23,6 +23,7 @@ type probe struct {
 	n float64
 	// lexical: sent to the server whose search has no embedder.
 	lexical bool
+	search  bool
 }
 
 func runScale(ctx context.Context, args []string, out io.Writer) error {
@@ -31,7 +32,8 @@ func runScale(ctx context.Context, args []string, out io.Writer) error {
 	c.register(fs)
 	lexicalEnv := fs.String("lexical-env", "", "with -server exec: KEY=VALUE that turns the binary's embedder off, for lexical search (default: lexical search is not measured)")
 	dirs := fs.String("data-dirs", "", "comma-separated seeded data dirs, smallest first (e.g. 10k and 1M memories)")
-	requests := fs.Int("requests", 1000, "sequential requests per probe (offset pages and searches: a fifth)")
+	requests := fs.Int("requests", 1000, "sequential requests per page probe (offset pages: a fifth)")
+	searchRequests := fs.Int("search-requests", 100, "sequential requests per search probe")
 	rounds := fs.Int("rounds", 3, "rounds, each running every size in turn")
 	depth := fs.Int("depth", 10_000, "depth of the offset and cursor pages")
 	if err := fs.Parse(args); err != nil {
@@ -85,8 +87,8 @@ func runScale(ctx context.Context, args []string, out io.Writer) error {
 		sizes = append(sizes, s)
 	}
 	fmt.Fprintf(out, "machine: %s\n", machine())
-	fmt.Fprintf(out, "server: %s; sequential requests (1 worker), %d per probe (offset and search %d), %d rounds\n\n",
-		c.server, *requests, *requests/5, *rounds)
+	fmt.Fprintf(out, "server: %s; sequential requests (1 worker), %d per page probe (offset pages %d, searches %d), %d rounds\n\n",
+		c.server, *requests, *requests/5, *searchRequests, *rounds)
 	// results[size][probe] = per-round results
 	results := make([]map[string][]load.Result, len(sizes))
 	for i := range results {
@@ -97,6 +99,9 @@ func runScale(ctx context.Context, args []string, out io.Writer) error {
 		for i, s := range sizes {
 			for _, p := range s.probes {
 				n := max(int(float64(*requests)*p.n), 20)
+				if p.search {
+					n = max(*searchRequests, 10)
+				}
 				req := p.req
 				w := load.Workload{Name: p.name, Probe: &req, Next: func(uint64) load.Request { return req }}
 				t := s.target
@@ -183,9 +188,9 @@ func scaleProbes(ctx context.Context, t load.Target, depth int, lexical bool) ([
 		i    uint64
 	}{{"1-term", 0}, {"4-terms", 4}} {
 		if lexical {
-			probes = append(probes, probe{name: "lexical-" + q.name, req: load.SearchRequest(q.i), n: 0.2, lexical: true})
+			probes = append(probes, probe{name: "lexical-" + q.name, req: load.SearchRequest(q.i), lexical: true, search: true})
 		}
-		probes = append(probes, probe{name: "fused-" + q.name, req: load.SearchRequest(q.i), n: 0.2})
+		probes = append(probes, probe{name: "fused-" + q.name, req: load.SearchRequest(q.i), search: true})
 	}
 	return probes, nil
 }

@@ -15,6 +15,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/omi-devapi/omi-devapi/bench/load"
 	"github.com/omi-devapi/omi-devapi/bench/seed"
 	"github.com/omi-devapi/omi-devapi/search"
 	"github.com/omi-devapi/omi-devapi/sqlite"
@@ -33,7 +34,7 @@ func main() {
 
 func run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("seed", flag.ContinueOnError)
-	path := fs.String("db", "", "SQLite database file to create or add to (required; the server's is $OMI_DATA_DIR/omi.db)")
+	path := fs.String("db", "", "SQLite database file to create or add to (the server's is $OMI_DATA_DIR/omi.db), or a postgres:// URL (required)")
 	var cfg seed.Config
 	fs.IntVar(&cfg.Users, "users", 1, "users")
 	fs.IntVar(&cfg.Memories, "memories", 10_000, "memories per user")
@@ -43,7 +44,7 @@ func run(ctx context.Context, args []string) error {
 	fs.Uint64Var(&cfg.Seed, "seed", 1, "random seed: the same flags write the same data")
 	fs.IntVar(&cfg.Batch, "batch", 10_000, "rows per transaction")
 	vectors := fs.Bool("vectors", false, "store a vector per memory and conversation (offline hashing embedder), for vector and fused search")
-	bulk := fs.Bool("bulk", true, "bulk-load mode: no fsync per commit, big page cache (throwaway data only)")
+	bulk := fs.Bool("bulk", true, "SQLite bulk-load mode: no fsync per commit, big page cache (throwaway data only)")
 	keysOut := fs.String("keys", "", "write a key with every scope per user to this JSON file ({uid: key})")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the seeding to this file")
 	if err := fs.Parse(args); err != nil {
@@ -56,14 +57,14 @@ func run(ctx context.Context, args []string) error {
 	if *vectors {
 		cfg.Embedder = search.NewHashing(search.DefaultDimensions)
 	}
-	db, err := sqlite.Open(ctx, *path)
+	db, err := load.OpenStore(ctx, *path)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	done := func(context.Context) error { return nil }
-	if *bulk {
-		if done, err = db.BulkLoad(ctx); err != nil {
+	if bl, ok := db.(*sqlite.DB); ok && *bulk {
+		if done, err = bl.BulkLoad(ctx); err != nil {
 			return err
 		}
 	}
@@ -98,7 +99,7 @@ func run(ctx context.Context, args []string) error {
 	fmt.Printf("seeded %d users: %d memories, %d conversations, %d action items, %d goals in %.1fs (%.0f memories/s); checkpoint %.1fs\n",
 		st.Users, st.Memories, st.Conversations, st.ActionItems, st.Goals, st.Elapsed.Seconds(),
 		float64(st.Memories)/st.Elapsed.Seconds(), time.Since(finish).Seconds())
-	if fi, err := os.Stat(*path); err == nil {
+	if fi, err := os.Stat(*path); err == nil && !load.IsPostgres(*path) {
 		fmt.Printf("database file %s: %.1f MiB\n", *path, float64(fi.Size())/(1<<20))
 	}
 	if *keysOut != "" {
