@@ -64,12 +64,10 @@ func (s *Server) actionItemInput(o *lax.Obj, uid string) *omi.ActionItem {
 }
 
 func (s *Server) createActionItem(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	a := s.actionItemInput(body, principal(r).UID)
 	if err := v.Err(); err != nil {
 		return err
@@ -85,12 +83,11 @@ func (s *Server) createActionItem(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (s *Server) createActionItemsBatch(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	objs, _ := v.Body(raw).List("action_items", lax.Required, lax.MaxItems(actionItemsMaxBatch))
+	objs, _ := body.List("action_items", lax.Required, lax.MaxItems(actionItemsMaxBatch))
 	items := make([]*omi.ActionItem, len(objs))
 	for i, o := range objs {
 		items[i] = s.actionItemInput(o, principal(r).UID)
@@ -114,12 +111,10 @@ func (s *Server) createActionItemsBatch(w http.ResponseWriter, r *http.Request) 
 }
 
 func (s *Server) updateActionItem(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	u := omi.ActionItemUpdate{
 		Description: body.OptStr("description", lax.MinLen(1), lax.MaxLen(500)),
 		Completed:   body.OptBool("completed"),

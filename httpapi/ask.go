@@ -30,12 +30,10 @@ type askResponse struct {
 }
 
 func (s *Server) ask(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	question, ok := body.Str("question", lax.Required, lax.MinLen(1), lax.MaxLen(askQuestionMax))
 	limit := int64(askDefaultLimit)
 	if body.Has("limit") {

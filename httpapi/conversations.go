@@ -39,12 +39,10 @@ type createdConversation struct {
 }
 
 func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	text, ok := body.Str("text", lax.Required, lax.MinLen(1), lax.MaxLen(conversationTextMax))
 	textSource := body.OptStr("text_source", lax.OneOf(omi.TextSources...))
 	textSourceSpec := body.OptStr("text_source_spec")
@@ -87,12 +85,10 @@ func (s *Server) createConversation(w http.ResponseWriter, r *http.Request) erro
 }
 
 func (s *Server) createConversationFromSegments(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	items, _ := body.List("transcript_segments", lax.Required, lax.MinItems(1), lax.MaxItems(conversationMaxSegments))
 	segs := make([]omi.TranscriptSegment, 0, len(items))
 	for i, o := range items {
@@ -312,12 +308,10 @@ func (s *Server) getConversation(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateConversation(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	title := body.OptStr("title", lax.MinLen(1), lax.MaxLen(500))
 	discarded := body.OptBool("discarded")
 	starred := body.OptBool("starred")                  // ours

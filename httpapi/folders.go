@@ -35,12 +35,10 @@ func (s *Server) listFolders(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createFolder(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	name, nameOK := body.Str("name", lax.Required, lax.MinLen(1), lax.MaxLen(folderNameMax))
 	desc := body.OptStr("description", lax.MaxLen(folderDescriptionMax))
 	color := body.OptStr("color", lax.MinLen(1), lax.MaxLen(folderTokenMax))
@@ -70,12 +68,10 @@ func (s *Server) createFolder(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) updateFolder(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	// name, color and icon are never null on a folder; description may be
 	// cleared.
 	for _, name := range []string{"name", "color", "icon"} {

@@ -51,12 +51,10 @@ func (s *Server) getGoal(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createGoal(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	// Fields are read in the model's order, so errors come in pydantic's.
 	title, titleOK := body.Str("title", lax.Required, lax.MinLen(1), lax.MaxLen(500))
 	in := omi.GoalInput{
@@ -103,12 +101,10 @@ func goalCriteria(v *lax.Validator, body *lax.Obj) []string {
 }
 
 func (s *Server) updateGoal(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	u := omi.GoalUpdate{
 		Title:           body.OptStr("title", lax.MinLen(1), lax.MaxLen(500)),
 		DesiredOutcome:  body.OptStr("desired_outcome", lax.MaxLen(goalTextMax)),

@@ -22,12 +22,10 @@ type createdKey struct {
 }
 
 func (s *Server) createKey(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	name, _ := body.Str("name", lax.Required)
 	scopes, _ := body.StrList("scopes")
 	expiresAt := body.OptTime("expires_at")

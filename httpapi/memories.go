@@ -98,12 +98,11 @@ func (s *Server) memoryInput(v *lax.Validator, o *lax.Obj, uid string, blankMsg 
 }
 
 func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	m := s.memoryInput(v, v.Body(raw), principal(r).UID, "content cannot be empty")
+	m := s.memoryInput(v, body, principal(r).UID, "content cannot be empty")
 	if err := v.Err(); err != nil {
 		return err
 	}
@@ -116,12 +115,11 @@ func (s *Server) createMemory(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) createMemoriesBatch(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	items, _ := v.Body(raw).List("memories", lax.Required, lax.MaxItems(memoriesMaxBatch))
+	items, _ := body.List("memories", lax.Required, lax.MaxItems(memoriesMaxBatch))
 	ms := make([]*omi.Memory, 0, len(items))
 	for _, o := range items {
 		ms = append(ms, s.memoryInput(v, o, principal(r).UID, "All memories must have non-empty content"))
@@ -141,12 +139,10 @@ func (s *Server) createMemoriesBatch(w http.ResponseWriter, r *http.Request) err
 }
 
 func (s *Server) updateMemory(w http.ResponseWriter, r *http.Request) error {
-	raw, err := s.readBody(r)
+	v, body, err := s.body(r)
 	if err != nil {
 		return err
 	}
-	v := lax.New()
-	body := v.Body(raw)
 	u := omi.MemoryUpdate{
 		Content:    body.OptStr("content", lax.MinLen(1), lax.MaxLen(500)),
 		Visibility: body.OptStr("visibility"),

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	omi "github.com/omi-devapi/omi-devapi"
+	"github.com/omi-devapi/omi-devapi/lax"
 )
 
 type ctxKey int
@@ -162,6 +163,17 @@ func (s *Server) readBody(r *http.Request) ([]byte, error) {
 		return nil, omi.Errorf(omi.EINVALID, "could not read request body")
 	}
 	return b, nil
+}
+
+// body reads and parses a JSON request body, returning the validator that
+// collects its field errors.
+func (s *Server) body(r *http.Request) (*lax.Validator, *lax.Obj, error) {
+	raw, err := s.readBody(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	v := lax.New()
+	return v, v.Body(raw), nil
 }
 
 // fallback gives the mux's own 404 and 405 answers FastAPI's JSON bodies.
