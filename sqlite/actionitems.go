@@ -93,19 +93,7 @@ func (db *DB) ListActionItems(ctx context.Context, f omi.ActionItemFilter) ([]*o
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list action items: %w", err)
 	}
-	defer rows.Close()
-	out := []*omi.ActionItem{}
-	for rows.Next() {
-		a, err := scanActionItem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list action items: %w", err)
-	}
-	return out, nil
+	return collect(rows, scanActionItem, "list action items")
 }
 
 func (db *DB) UpdateActionItem(ctx context.Context, uid, id string, fn func(*omi.ActionItem) error) (*omi.ActionItem, error) {

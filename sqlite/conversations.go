@@ -139,19 +139,7 @@ func (db *DB) ListConversations(ctx context.Context, f omi.ConversationFilter) (
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list conversations: %w", err)
 	}
-	defer rows.Close()
-	out := []*omi.Conversation{}
-	for rows.Next() {
-		c, err := scanConversation(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list conversations: %w", err)
-	}
-	return out, nil
+	return collect(rows, scanConversation, "list conversations")
 }
 
 func (db *DB) UpdateConversation(ctx context.Context, uid, id string, fn func(*omi.Conversation) error) (*omi.Conversation, error) {

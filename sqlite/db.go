@@ -156,3 +156,20 @@ func fromNullMicros(v sql.NullInt64) *time.Time {
 }
 
 func notFound(what string) error { return omi.Errorf(omi.ENOTFOUND, "%s not found", what) }
+
+// collect scans every row with scan, then closes rows.
+func collect[T any](rows *sql.Rows, scan func(scanner) (T, error), what string) ([]T, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: %s: %w", what, err)
+	}
+	return out, nil
+}

@@ -98,19 +98,7 @@ func (db *DB) ListFolders(ctx context.Context, uid string) ([]*omi.Folder, error
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list folders: %w", err)
 	}
-	defer rows.Close()
-	out := []*omi.Folder{}
-	for rows.Next() {
-		f, err := scanFolder(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, f)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list folders: %w", err)
-	}
-	return out, nil
+	return collect(rows, scanFolder, "list folders")
 }
 
 func (db *DB) GetFolder(ctx context.Context, uid, id string) (*omi.Folder, error) {

@@ -98,19 +98,7 @@ func (db *DB) ListGoals(ctx context.Context, f omi.GoalFilter) ([]*omi.Goal, err
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list goals: %w", err)
 	}
-	defer rows.Close()
-	out := []*omi.Goal{}
-	for rows.Next() {
-		g, err := scanGoal(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list goals: %w", err)
-	}
-	return out, nil
+	return collect(rows, scanGoal, "list goals")
 }
 
 func (db *DB) UpdateGoal(ctx context.Context, uid, id string, fn func(*omi.Goal) error) (*omi.Goal, error) {
