@@ -24,9 +24,9 @@ func (db *DB) CreateConversation(ctx context.Context, c *omi.Conversation, items
 	if err != nil {
 		return nil, false, fmt.Errorf("postgres: encode structured: %w", err)
 	}
-	segments, err := encodeSegments(c.TranscriptSegments)
+	segments, err := omi.EncodeTranscript(c.TranscriptSegments)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("postgres: encode transcript: %w", err)
 	}
 	geo, err := nullJSON(c.Geolocation)
 	if err != nil {
@@ -50,7 +50,7 @@ func (db *DB) CreateConversation(ctx context.Context, c *omi.Conversation, items
 			ON CONFLICT (uid, client_session_id) WHERE client_session_id IS NOT NULL DO NOTHING`,
 			c.UID, c.ID, c.CreatedAt, c.StartedAt, c.FinishedAt, c.Source, c.Language,
 			c.Status, c.Discarded, c.Starred, c.FolderID, c.Structured.Title, c.Structured.Overview, c.Structured.Emoji,
-			c.Structured.Category, string(structured), segments, geo, external, c.ClientSessionID)
+			c.Structured.Category, string(structured), string(segments), geo, external, c.ClientSessionID)
 		if err != nil {
 			return fmt.Errorf("postgres: insert conversation: %w", err)
 		}
@@ -228,50 +228,11 @@ func scanConversation(row pgx.Row) (*omi.Conversation, error) {
 		c.ExternalData = json.RawMessage(external)
 	}
 	if segments != nil {
-		if c.TranscriptSegments, err = decodeSegments(segments); err != nil {
+		if c.TranscriptSegments, err = omi.DecodeTranscript(segments); err != nil {
 			return nil, fmt.Errorf("postgres: decode transcript of %s: %w", c.ID, err)
 		}
 	}
 	return &c, nil
-}
-
-// storedSegment keeps what the API hides (speaker label, is_user,
-// person_id) but speaker names are derived from. The same JSON as the
-// SQLite store's, so a copy between stores moves it unchanged.
-type storedSegment struct {
-	ID        string  `json:"id"`
-	Text      string  `json:"text"`
-	Speaker   string  `json:"speaker"`
-	SpeakerID int     `json:"speaker_id"`
-	IsUser    bool    `json:"is_user"`
-	PersonID  *string `json:"person_id,omitempty"`
-	Start     float64 `json:"start"`
-	End       float64 `json:"end"`
-}
-
-func encodeSegments(segs []omi.TranscriptSegment) (string, error) {
-	out := make([]storedSegment, len(segs))
-	for i, s := range segs {
-		out[i] = storedSegment{s.ID, s.Text, s.Speaker, s.SpeakerID, s.IsUser, s.PersonID, s.Start, s.End}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "", fmt.Errorf("postgres: encode transcript: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeSegments(b []byte) ([]omi.TranscriptSegment, error) {
-	var in []storedSegment
-	if err := json.Unmarshal(b, &in); err != nil {
-		return nil, err
-	}
-	out := make([]omi.TranscriptSegment, len(in))
-	for i, g := range in {
-		out[i] = omi.TranscriptSegment{ID: g.ID, Text: g.Text, Speaker: g.Speaker, SpeakerID: g.SpeakerID, IsUser: g.IsUser,
-			PersonID: g.PersonID, Start: g.Start, End: g.End}
-	}
-	return out, nil
 }
 
 // nullJSON encodes v, or NULL for a nil v.

@@ -24,9 +24,9 @@ func (db *DB) CreateConversation(ctx context.Context, c *omi.Conversation, items
 	if err != nil {
 		return nil, false, fmt.Errorf("sqlite: encode structured: %w", err)
 	}
-	segments, err := encodeSegments(c.TranscriptSegments)
+	segments, err := omi.EncodeTranscript(c.TranscriptSegments)
 	if err != nil {
-		return nil, false, err
+		return nil, false, fmt.Errorf("sqlite: encode transcript: %w", err)
 	}
 	geo, err := nullJSON(c.Geolocation)
 	if err != nil {
@@ -216,49 +216,11 @@ func scanConversation(s scanner) (*omi.Conversation, error) {
 		c.ExternalData = json.RawMessage(external.String)
 	}
 	if segments.Valid {
-		if c.TranscriptSegments, err = decodeSegments(segments.String); err != nil {
+		if c.TranscriptSegments, err = omi.DecodeTranscript([]byte(segments.String)); err != nil {
 			return nil, fmt.Errorf("sqlite: decode transcript of %s: %w", c.ID, err)
 		}
 	}
 	return &c, nil
-}
-
-// storedSegment keeps what the API hides (speaker label, is_user,
-// person_id) but speaker names are derived from.
-type storedSegment struct {
-	ID        string  `json:"id"`
-	Text      string  `json:"text"`
-	Speaker   string  `json:"speaker"`
-	SpeakerID int     `json:"speaker_id"`
-	IsUser    bool    `json:"is_user"`
-	PersonID  *string `json:"person_id,omitempty"`
-	Start     float64 `json:"start"`
-	End       float64 `json:"end"`
-}
-
-func encodeSegments(segs []omi.TranscriptSegment) (string, error) {
-	out := make([]storedSegment, len(segs))
-	for i, s := range segs {
-		out[i] = storedSegment{s.ID, s.Text, s.Speaker, s.SpeakerID, s.IsUser, s.PersonID, s.Start, s.End}
-	}
-	b, err := json.Marshal(out)
-	if err != nil {
-		return "", fmt.Errorf("sqlite: encode transcript: %w", err)
-	}
-	return string(b), nil
-}
-
-func decodeSegments(s string) ([]omi.TranscriptSegment, error) {
-	var in []storedSegment
-	if err := json.Unmarshal([]byte(s), &in); err != nil {
-		return nil, err
-	}
-	out := make([]omi.TranscriptSegment, len(in))
-	for i, g := range in {
-		out[i] = omi.TranscriptSegment{ID: g.ID, Text: g.Text, Speaker: g.Speaker, SpeakerID: g.SpeakerID, IsUser: g.IsUser,
-			PersonID: g.PersonID, Start: g.Start, End: g.End}
-	}
-	return out, nil
 }
 
 func nullJSON(v any) (any, error) {
