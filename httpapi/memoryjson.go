@@ -135,6 +135,11 @@ func appendJSONString(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		// Most text is plain ASCII: skip it eight bytes at a time.
+		if i+8 <= len(s) && plain8(load64(s, i)) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if c < utf8.RuneSelf {
 			if c >= 0x20 && c != '"' && c != '\\' {
@@ -181,4 +186,30 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+const (
+	lsb8 = 0x0101010101010101
+	msb8 = 0x8080808080808080
+)
+
+// load64 is s[i:i+8] as a little-endian integer (one load on most
+// machines).
+func load64(s string, i int) uint64 {
+	_ = s[i+7]
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// plain8 reports whether the eight bytes of x are all ASCII that JSON
+// strings hold as is: none at or above 0x80, below 0x20, '"' or '\\'.
+// Once no byte has its top bit set, subtracting n from every byte sets the
+// top bit of the first byte below n (a borrow only ever comes from a byte
+// already below n), and a byte equal to c is one that XOR c makes zero.
+func plain8(x uint64) bool {
+	if x&msb8 != 0 {
+		return false
+	}
+	quote, backslash := x^(lsb8*'"'), x^(lsb8*'\\')
+	return ((x-lsb8*0x20)|(quote-lsb8)&^quote|(backslash-lsb8)&^backslash)&msb8 == 0
 }

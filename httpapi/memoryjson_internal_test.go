@@ -27,6 +27,7 @@ var trickyStrings = []string{
 	"", "plain", `quote " and backslash \`, "tab\tnewline\nreturn\rbackspace\bformfeed\f",
 	"\x00\x01\x1f\x7f", "<script>&amp;</script>", "emoji 🧠 and accents é ñ", "line\u2028para\u2029sep",
 	"invalid \xff\xfe utf-8 \xc3", "truncated \xe2\x82", "’curly’ “quotes”", strings.Repeat("long ", 200),
+	"a plain run of ascii text\x1f then more plain text \"quoted\" and \\ back", "0123456789abcdef\u20280123456789",
 }
 
 func randomString(r *rand.Rand) string {
@@ -105,6 +106,34 @@ func TestMemoryJSONRefusesWhatEncodingJSONRefuses(t *testing.T) {
 	}
 	if _, err := json.Marshal(m); err == nil {
 		t.Fatal("encoding/json encodes year 10000 now: jsonTime is out of date")
+	}
+}
+
+// TestJSONStringRuns puts every byte that needs care at every position of
+// plain runs of every length around the eight-byte fast path.
+func TestJSONStringRuns(t *testing.T) {
+	specials := []byte{0x00, 0x1f, 0x20, '"', '\\', 0x7f, 0x80, 0xe2, 0xff, '<', '&', 0x21, 0x5b, 0x5d, 0x23, 0x5c ^ 0x01}
+	for n := range 26 {
+		plain := strings.Repeat("a", n)
+		if got, want := string(appendJSONString(nil, plain)), stdJSON(t, plain); got != want {
+			t.Fatalf("%q: got %s want %s", plain, got, want)
+		}
+		for pos := range n {
+			for _, c := range specials {
+				b := []byte(plain)
+				b[pos] = c
+				s := string(b)
+				if got, want := string(appendJSONString(nil, s)), stdJSON(t, s); got != want {
+					t.Fatalf("%q: got %s want %s", s, got, want)
+				}
+			}
+			for _, r := range []string{"é", "🧠", "\u2028", "\u2029", "\xe2\x80"} {
+				s := plain[:pos] + r + plain[pos:]
+				if got, want := string(appendJSONString(nil, s)), stdJSON(t, s); got != want {
+					t.Fatalf("%q: got %s want %s", s, got, want)
+				}
+			}
+		}
 	}
 }
 

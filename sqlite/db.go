@@ -29,8 +29,8 @@ type DB struct {
 	path string
 	w    *sql.DB // exactly one connection: every write goes through it
 	r    *sql.DB // read pool
-	// stmts are the read pool's prepared hot-path statements.
-	stmts stmtCache
+	// list reads memory lists below database/sql (rawread.go).
+	list *rawPool
 	// group commits concurrent memory batches together (groupcommit.go).
 	group groupCommitter
 }
@@ -75,6 +75,7 @@ func Open(ctx context.Context, path string) (*DB, error) {
 	r.SetMaxIdleConns(n)
 	r.SetConnMaxIdleTime(0)
 	db.r = r
+	db.list = newRawPool(path, n)
 	return db, nil
 }
 
@@ -100,9 +101,9 @@ func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx) }
 // Close closes both pools.
 func (db *DB) Close() error {
 	db.group.close()
-	errs := []error{db.stmts.close()}
+	var errs []error
 	if db.r != nil {
-		errs = append(errs, db.r.Close())
+		errs = append(errs, db.list.close(), db.r.Close())
 	}
 	errs = append(errs, db.w.Close())
 	return errors.Join(errs...)

@@ -137,84 +137,156 @@ func getMemory(ctx context.Context, q querier, uid, id string) (*omi.Memory, err
 }
 
 func (db *DB) ListMemories(ctx context.Context, f omi.MemoryFilter) ([]*omi.Memory, error) {
-	const order = ` ORDER BY scoring DESC, created_at DESC, id DESC`
 	cats := dedupe(f.Categories)
 	after, _ := f.Page.After.(*omi.MemoryCursor)
-	where := func(cat bool, args []any) (string, []any) {
-		w := "uid = ? AND (user_review IS NULL OR user_review = 1)"
-		args = append(args, f.UID)
-		if cat {
-			w += " AND category = ?"
-		}
-		if after != nil {
-			w += " AND (scoring, created_at, id) < (?, ?, ?)"
-		}
-		return w, args
+	// The query's text depends only on how many categories there are and
+	// whether there is a cursor: few enough shapes to keep prepared, as long
+	// as the categories are the enum's (the API validates them; other
+	// callers may not).
+	shape := listShape{categories: len(cats), cursor: after != nil}
+	q, keep := listMemoriesSQL[shape]
+	if !keep {
+		q = buildListMemories(shape)
 	}
-	cursorArgs := func(args []any) []any {
+	args := make([]any, 0, 2+max(len(cats), 1)*6)
+	where := func(cat ...string) {
+		args = append(args, f.UID)
+		for _, c := range cat {
+			args = append(args, c)
+		}
 		if after != nil {
 			args = append(args, after.Scoring, after.CreatedAt, after.ID)
 		}
-		return args
 	}
-	var (
-		q    string
-		args []any
-	)
-	if len(cats) <= 1 {
-		// One index walk (memories_list, or memories_category for one
-		// category) already in list order: the page is read straight off it.
-		var w string
-		w, args = where(len(cats) == 1, args)
-		if len(cats) == 1 {
-			args = append(args, cats[0])
+	switch len(cats) {
+	case 0:
+		where()
+	case 1:
+		where(cats[0])
+	default:
+		for _, cat := range cats {
+			where(cat)
+			args = append(args, int64(f.Page.Limit+f.Page.Offset))
 		}
-		args = cursorArgs(args)
-		q = `SELECT ` + memoryColumns + ` FROM memories WHERE ` + w + order + ` LIMIT ? OFFSET ?`
-	} else {
-		// One SELECT per category, each walking memories_category in list
-		// order and stopping after offset+limit rows, merged by the outer
-		// ORDER BY: "category IN (...)" instead makes SQLite sort every
-		// matching row.
-		parts := make([]string, len(cats))
-		for i, cat := range cats {
-			var w string
-			w, args = where(true, args)
-			args = cursorArgs(append(args, cat))
-			parts[i] = `SELECT * FROM (SELECT ` + memoryColumns + ` FROM memories WHERE ` + w + order + ` LIMIT ?)`
-			args = append(args, f.Page.Limit+f.Page.Offset)
+	}
+	args = append(args, int64(f.Page.Limit), int64(f.Page.Offset))
+	out := make([]*omi.Memory, 0, max(0, min(f.Page.Limit, 1000)))
+	page := listPage{uid: f.UID, limit: f.Page.Limit}
+	err := db.list.query(ctx, q, keep, args, func(r *rawRow) error {
+		m, err := page.read(r, len(out))
+		if err != nil {
+			return err
 		}
-		q = strings.Join(parts, " UNION ALL ") + order + ` LIMIT ? OFFSET ?`
-	}
-	args = append(args, f.Page.Limit, f.Page.Offset)
-	// The text depends only on how many categories and whether there is a
-	// cursor: few enough shapes to keep prepared, as long as the categories
-	// are the enum's (the API validates them; other callers may not).
-	var (
-		rows *sql.Rows
-		err  error
-	)
-	if len(cats) <= len(omi.MemoryCategories) {
-		rows, err = db.query(ctx, q, args...)
-	} else {
-		rows, err = db.r.QueryContext(ctx, q, args...)
-	}
+		out = append(out, m)
+		return nil
+	})
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list memories: %w", err)
 	}
-	defer rows.Close()
-	out := make([]*omi.Memory, 0, min(f.Page.Limit, 1000))
-	for rows.Next() {
-		m, err := scanMemory(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: list memories: %w", err)
-	}
 	return out, nil
+}
+
+// listShape is what a memory list's query text depends on.
+type listShape struct {
+	categories int // 0: all
+	cursor     bool
+}
+
+// listMemoriesSQL holds every shape the API can ask for.
+var listMemoriesSQL = func() map[listShape]string {
+	m := map[listShape]string{}
+	for n := range len(omi.MemoryCategories) + 1 {
+		for _, cursor := range []bool{false, true} {
+			m[listShape{n, cursor}] = buildListMemories(listShape{n, cursor})
+		}
+	}
+	return m
+}()
+
+// listColumns are memoryColumns without uid, which the list already knows;
+// listedMemory reads them.
+const listColumns = `id, content, category, visibility, tags, created_at, updated_at,
+	manually_added, scoring, reviewed, user_review, edited, conversation_id`
+
+func buildListMemories(s listShape) string {
+	const order = ` ORDER BY scoring DESC, created_at DESC, id DESC`
+	// The index is named: without statistics SQLite would rather filter
+	// a category out of the covering index than walk memories_category,
+	// which reads the whole list to page through a rare category. LIMIT's
+	// parameter is +? because SQLite re-prepares a statement whenever a
+	// plain LIMIT ? is bound to another value.
+	from := func(cat bool) string {
+		w := ` FROM memories INDEXED BY memories_list_covering WHERE uid = ? AND (user_review IS NULL OR user_review = 1)`
+		if cat {
+			w = ` FROM memories INDEXED BY memories_category WHERE uid = ? AND (user_review IS NULL OR user_review = 1) AND category = ?`
+		}
+		if s.cursor {
+			w += " AND (scoring, created_at, id) < (?, ?, ?)"
+		}
+		return w
+	}
+	if s.categories <= 1 {
+		// One index walk already in list order: the page is read straight
+		// off it (off memories_list_covering alone when all categories are
+		// listed).
+		return `SELECT ` + listColumns + from(s.categories == 1) + order + ` LIMIT +? OFFSET ?`
+	}
+	// One SELECT per category, each walking memories_category in list order
+	// and stopping after offset+limit rows, merged by the outer ORDER BY:
+	// "category IN (...)" instead makes SQLite sort every matching row.
+	parts := make([]string, s.categories)
+	for i := range parts {
+		parts[i] = `SELECT * FROM (SELECT ` + listColumns + from(true) + order + ` LIMIT +?)`
+	}
+	return strings.Join(parts, " UNION ALL ") + order + ` LIMIT +? OFFSET ?`
+}
+
+// listPage reads a page of memories, allocating what they hold together:
+// their structs a block at a time, their text in one growing buffer that
+// the strings share, their review flags in one slice.
+type listPage struct {
+	uid     string
+	limit   int
+	block   []omi.Memory
+	text    strings.Builder
+	reviews []bool
+}
+
+// read reads a row of listColumns, the nth of the page. The table is
+// STRICT: TEXT columns hold text and INTEGER columns integers, or NULL
+// where allowed.
+func (p *listPage) read(r *rawRow, n int) (*omi.Memory, error) {
+	if len(p.block) == cap(p.block) {
+		size := max(1, min(p.limit-n, 64))
+		p.block = make([]omi.Memory, 0, size)
+		p.reviews = make([]bool, 0, size)
+		p.text.Grow(size * 256)
+	}
+	p.block = p.block[:len(p.block)+1]
+	m := &p.block[len(p.block)-1]
+	m.UID = p.uid
+	var tags, conversation string
+	cols := []int{0, 1, 2, 3, 4, 8, 12}
+	dst := []*string{&m.ID, &m.Content, &m.Category, &m.Visibility, &tags, &m.Scoring, &conversation}
+	hasConversation := !r.null(12)
+	if !hasConversation {
+		cols, dst = cols[:6], dst[:6]
+	}
+	r.texts(&p.text, cols, dst)
+	if hasConversation {
+		m.ConversationID = &conversation
+	}
+	var err error
+	if m.Tags, err = decodeTags(tags); err != nil {
+		return nil, fmt.Errorf("sqlite: decode tags of memory %s: %w", m.ID, err)
+	}
+	m.CreatedAt, m.UpdatedAt = fromMicros(r.int64(5)), fromMicros(r.int64(6))
+	m.ManuallyAdded, m.Reviewed, m.Edited = r.int64(7) != 0, r.int64(9) != 0, r.int64(11) != 0
+	if !r.null(10) {
+		p.reviews = append(p.reviews, r.int64(10) != 0)
+		m.UserReview = &p.reviews[len(p.reviews)-1]
+	}
+	return m, nil
 }
 
 func (db *DB) UpdateMemory(ctx context.Context, uid, id string, fn func(*omi.Memory) error) (*omi.Memory, error) {

@@ -26,7 +26,7 @@ func FuzzSearchQuery(f *testing.F) {
 		f.Fatal(err)
 	}
 	f.Cleanup(func() { db.Close() })
-	uids := []string{"alice", `bob" OR "x`, "{uid} : *"}
+	uids := []string{"alice", `bob" OR "x`, "{uid} : *", "ünï ユーザー", "alice "}
 	mine := map[string][]string{}
 	now := time.Now().UTC()
 	for _, uid := range uids {

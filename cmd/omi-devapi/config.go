@@ -38,6 +38,7 @@ type config struct {
 	IdleTimeout       time.Duration `env:"OMI_IDLE_TIMEOUT" envDefault:"120s"`
 	MaxHeaderBytes    int           `env:"OMI_MAX_HEADER_BYTES" envDefault:"65536"`
 	ShutdownTimeout   time.Duration `env:"OMI_SHUTDOWN_TIMEOUT" envDefault:"15s"`
+	MemoryLimitMiB    int64         `env:"OMI_MEMORY_LIMIT_MIB" envDefault:"88"`
 
 	// Rate limits (README, "Rate limits").
 	RedisURL              string  `env:"OMI_REDIS_URL"`
@@ -86,6 +87,9 @@ func (c config) validate() error {
 	}
 	if c.MaxBodyBytes <= 0 {
 		return fmt.Errorf("config: OMI_MAX_BODY_BYTES must be positive")
+	}
+	if c.MemoryLimitMiB < 0 {
+		return fmt.Errorf("config: OMI_MEMORY_LIMIT_MIB must be 0 (no limit) or positive")
 	}
 	if c.DatabaseTimeout <= 0 {
 		return fmt.Errorf("config: OMI_DATABASE_TIMEOUT must be positive")

@@ -31,7 +31,7 @@ const usage = `omi-devapi: a self-hostable Omi Developer API server.
 
 Usage:
   omi-devapi serve   [--addr host:port] [--data-dir dir]   run the server
-  omi-devapi migrate                                        apply database migrations
+  omi-devapi migrate [--data-dir dir] [--database-url url] apply database migrations
   omi-devapi reindex [--all]                                rebuild the search index and missing or stale vectors
   omi-devapi token   --uid U [--ttl 1h]                     print a local-mode ID token for U
   omi-devapi keys    create --uid U --name N [--scopes a,b] [--expires-in 720h]
@@ -60,7 +60,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	case "serve":
 		return serve(ctx, cfg, rest, stdout, stderr)
 	case "migrate":
-		return migrate(ctx, cfg, rest, stdout)
+		return migrate(ctx, cfg, rest, stdout, stderr)
 	case "reindex":
 		return reindex(ctx, cfg, rest, stdout, stderr)
 	case "token":

@@ -141,3 +141,25 @@ func TestConfigErrors(t *testing.T) {
 		t.Errorf("version: %q", out)
 	}
 }
+
+// migrate takes serve's database flags, and -h or a stray argument never
+// touches a database.
+func TestMigrateFlags(t *testing.T) {
+	dir := t.TempDir()
+	vars := map[string]string{"OMI_DATA_DIR": filepath.Join(dir, "default")}
+	for _, args := range [][]string{{"migrate", "-h"}, {"migrate", "now"}, {"migrate", "--bogus"}} {
+		if err := run(t.Context(), append([]string{"omi-devapi"}, args...), getenvFrom(vars), io.Discard, io.Discard); err == nil {
+			t.Errorf("%v: no error", args)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "default")); !os.IsNotExist(err) {
+		t.Fatalf("a refused migrate created the default data directory: %v", err)
+	}
+	other := filepath.Join(dir, "other")
+	if out := runCmd(t, vars, "migrate", "--data-dir", other); !strings.Contains(out, "migrations applied") {
+		t.Fatalf("migrate --data-dir: %q", out)
+	}
+	if _, err := os.Stat(filepath.Join(other, "omi.db")); err != nil {
+		t.Fatal(err)
+	}
+}

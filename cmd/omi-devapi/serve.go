@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -134,6 +136,7 @@ func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 	}
 	log := newLogger(cfg, stderr)
 	started := time.Now()
+	setMemoryLimit(cfg, log)
 
 	// Background work (JWKS refresh) lives until serve returns.
 	bg, cancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -217,7 +220,18 @@ func serve(ctx context.Context, cfg config, args []string, stdout, stderr io.Wri
 	return shutdownErr
 }
 
-func migrate(ctx context.Context, cfg config, args []string, stdout io.Writer) error {
+func migrate(ctx context.Context, cfg config, args []string, stdout, stderr io.Writer) error {
+	// Parsed like serve's, so that -h or a typo never migrates the default
+	// database by accident.
+	fs := newFlags("migrate", stderr)
+	fs.StringVar(&cfg.DataDir, "data-dir", cfg.DataDir, "data directory (OMI_DATA_DIR)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", cfg.DatabaseURL, "database URL (OMI_DATABASE_URL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("migrate: unexpected argument %q", fs.Arg(0))
+	}
 	db, err := openStore(ctx, cfg)
 	if err != nil {
 		return err
@@ -241,4 +255,26 @@ func processor(cfg config, log *slog.Logger) omi.Processor {
 		BaseURL: cfg.LLMBaseURL, Model: cfg.LLMModel, APIKey: cfg.LLMAPIKey,
 		Timeout: cfg.LLMTimeout, Logger: log,
 	}, builtin)
+}
+
+// setMemoryLimit gives the Go runtime a soft memory limit, unless GOMEMLIMIT
+// (which the runtime has already applied) or OMI_MEMORY_LIMIT_MIB=0 says
+// otherwise. Without one the heap grows to twice what is live before a
+// collection, and the largest live thing, a user's vector codes (68 bytes a
+// memory, 65 MiB at a million), would double the resident set for nothing.
+// Under the limit the collector can run less often while the live heap is
+// small (GOGC 400 unless GOGC is set: the list's throughput rose by about a
+// tenth), since the limit, not the ratio, bounds the heap once it is large.
+// The limit is soft: when more than it is live, the runtime lets the heap
+// grow and caps the collector at half the CPU, so it slows a server down,
+// never stops it.
+func setMemoryLimit(cfg config, log *slog.Logger) {
+	if os.Getenv("GOMEMLIMIT") != "" || cfg.MemoryLimitMiB == 0 {
+		return
+	}
+	debug.SetMemoryLimit(cfg.MemoryLimitMiB << 20)
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	log.Debug("soft memory limit", "mib", cfg.MemoryLimitMiB)
 }
