@@ -103,12 +103,7 @@ func factsIn(s *sentence) []omi.ExtractedMemory {
 			out = append(out, omi.ExtractedMemory{Content: clip(content, maxText), Category: cat})
 		}
 	}
-	low := func(k int) string {
-		if k >= 0 && k < len(toks) {
-			return toks[k].low
-		}
-		return ""
-	}
+	low := s.low
 	for k := 0; k < len(toks); k++ {
 		w := toks[k].low
 		if w != "i" && w != "i'm" && w != "i've" && w != "my" && w != "im" && w != "ive" {
@@ -216,12 +211,7 @@ var vagueObjects = set("it", "that", "this", "those", "these", "them", "you", "y
 
 func iVerb(s *sentence, j int) (omi.ExtractedMemory, bool) {
 	toks := s.toks
-	low := func(k int) string {
-		if k >= 0 && k < len(toks) {
-			return toks[k].low
-		}
-		return ""
-	}
+	low := s.low
 	v := low(j)
 	neg := ""
 	switch {
@@ -327,20 +317,10 @@ func iVerb(s *sentence, j int) (omi.ExtractedMemory, bool) {
 
 func iAm(s *sentence, j int) (omi.ExtractedMemory, bool) {
 	toks := s.toks
-	low := func(k int) string {
-		if k >= 0 && k < len(toks) {
-			return toks[k].low
-		}
-		return ""
-	}
+	low := s.low
 	v := low(j)
 	next := low(j + 1)
-	fact := func(cat, prefix string, at int) (omi.ExtractedMemory, bool) {
-		if p := phrase(s, at); p != "" {
-			return omi.ExtractedMemory{Content: prefix + p, Category: cat}, true
-		}
-		return omi.ExtractedMemory{}, false
-	}
+	fact := s.fact
 	switch {
 	case v == "allergic" && next == "to":
 		return fact(memSystem, "User is allergic to ", j+2)
@@ -401,19 +381,8 @@ func iAm(s *sentence, j int) (omi.ExtractedMemory, bool) {
 }
 
 func iHave(s *sentence, j int) (omi.ExtractedMemory, bool) {
-	toks := s.toks
-	low := func(k int) string {
-		if k >= 0 && k < len(toks) {
-			return toks[k].low
-		}
-		return ""
-	}
-	fact := func(cat, prefix string, at int) (omi.ExtractedMemory, bool) {
-		if p := phrase(s, at); p != "" {
-			return omi.ExtractedMemory{Content: prefix + p, Category: cat}, true
-		}
-		return omi.ExtractedMemory{}, false
-	}
+	low := s.low
+	fact := s.fact
 	switch low(j) {
 	case "been":
 		v := low(j + 1)
@@ -452,18 +421,8 @@ func iHave(s *sentence, j int) (omi.ExtractedMemory, bool) {
 
 func myFact(s *sentence, j int) (omi.ExtractedMemory, bool) {
 	toks := s.toks
-	low := func(k int) string {
-		if k >= 0 && k < len(toks) {
-			return toks[k].low
-		}
-		return ""
-	}
-	fact := func(cat, prefix string, at int) (omi.ExtractedMemory, bool) {
-		if p := phrase(s, at); p != "" {
-			return omi.ExtractedMemory{Content: prefix + p, Category: cat}, true
-		}
-		return omi.ExtractedMemory{}, false
-	}
+	low := s.low
+	fact := s.fact
 	w := low(j)
 	switch {
 	case w == "favorite" || w == "favourite":
@@ -534,6 +493,23 @@ func myFact(s *sentence, j int) (omi.ExtractedMemory, bool) {
 		return fact(memSystem, who+" "+low(k)+" ", k+1)
 	case low(k) == "just" && relationVerbs[low(k+1)]:
 		return fact(memSystem, who+" "+low(k+1)+" ", k+2)
+	}
+	return omi.ExtractedMemory{}, false
+}
+
+// low is token k of the sentence lower-cased, or "" outside it.
+func (s *sentence) low(k int) string {
+	if k >= 0 && k < len(s.toks) {
+		return s.toks[k].low
+	}
+	return ""
+}
+
+// fact is the memory prefix + the phrase starting at token at, of category
+// cat; false when no phrase starts there.
+func (s *sentence) fact(cat, prefix string, at int) (omi.ExtractedMemory, bool) {
+	if p := phrase(s, at); p != "" {
+		return omi.ExtractedMemory{Content: prefix + p, Category: cat}, true
 	}
 	return omi.ExtractedMemory{}, false
 }
