@@ -128,16 +128,9 @@ func (b Binary) Start(ctx context.Context) (srv *Server, startup time.Duration, 
 	if err := cmd.Start(); err != nil {
 		return nil, 0, fmt.Errorf("load: start %s: %w", b.Path, err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited, interrupt := watch(cmd, 20*time.Second)
 	stop := func() error {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(20 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		interrupt()
 		return nil
 	}
 	url := "http://" + addr
@@ -287,16 +280,9 @@ func StartCeilingProcess(ctx context.Context, exe string, args []string, body []
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("load: start ceiling: %w", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	exited, interrupt := watch(cmd, 10*time.Second)
 	stop := func() error {
-		cmd.Process.Signal(os.Interrupt)
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			<-exited
-		}
+		interrupt()
 		return os.Remove(f.Name())
 	}
 	url := "http://" + addr
@@ -378,4 +364,21 @@ func WaitIdle(ctx context.Context, pid int, limit time.Duration) (time.Duration,
 		}
 	}
 	return time.Since(began), fmt.Errorf("load: process %d still busy after %v", pid, limit)
+}
+
+// watch waits for the started cmd in the background: exited reports its
+// end, and interrupt asks it to stop, killing it after grace, and returns
+// once it has exited.
+func watch(cmd *exec.Cmd, grace time.Duration) (exited <-chan error, interrupt func()) {
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return done, func() {
+		cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-done:
+		case <-time.After(grace):
+			cmd.Process.Kill()
+			<-done
+		}
+	}
 }
