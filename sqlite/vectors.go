@@ -765,9 +765,7 @@ func (c *vectorCache) resize(s *vectorSet) {
 	c.bytes += size - s.size
 	s.size = size
 	if size > VectorCacheBytes {
-		c.lru.Remove(s.elem)
-		delete(c.sets, s.key)
-		c.bytes -= size
+		c.forget(s.key)
 		return
 	}
 	c.evict()
@@ -777,10 +775,7 @@ func (c *vectorCache) resize(s *vectorSet) {
 // have been lowered). Under c.mu.
 func (c *vectorCache) evict() {
 	for c.bytes > VectorCacheBytes && c.lru.Len() > 0 {
-		last := c.lru.Back().Value.(*vectorSet)
-		c.lru.Remove(last.elem)
-		delete(c.sets, last.key)
-		c.bytes -= last.size
+		c.forget(c.lru.Back().Value.(*vectorSet).key)
 	}
 }
 
