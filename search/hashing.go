@@ -463,8 +463,9 @@ func (sc *scratch) normalize(v []float32) {
 	}
 }
 
-// tokenize is text.go's tokenize, writing the words into sc.words and
-// sc.spans instead of allocating strings, with ASCII taken byte by byte.
+// tokenize splits s into words as text.go's tokenize describes, writing
+// them into sc.words and sc.spans instead of allocating strings, with ASCII
+// taken byte by byte.
 func (sc *scratch) tokenize(s string) {
 	words, spans := sc.words[:0], sc.spans[:0] // locals: see features
 	start := 0                                 // of the word being built
@@ -539,7 +540,7 @@ func endWord(words []byte, spans []wordSpan, start int) ([]byte, []wordSpan) {
 	return words[:end], spans
 }
 
-// appendStem appends stem(w) to dst, without stem's string allocation.
+// appendStem appends the stem of w to dst (see text.go's stem).
 func appendStem(dst, w []byte) []byte {
 	n := len(w)
 	switch {

@@ -6,7 +6,6 @@ package search
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -48,49 +47,17 @@ func Terms(q string) []string {
 // tokenize splits s into lower-cased words: runs of letters and digits,
 // with Latin accents folded ("café" is "cafe"), possessive 's dropped and
 // inner apostrophes removed ("don't" is "dont"). Pictographs (emoji) are
-// words of their own, so an emoji query still embeds to something.
+// words of their own, so an emoji query still embeds to something. The
+// embedder's allocation-free tokenizer does the work.
 func tokenize(s string) []string {
+	sc := scratchPool.Get().(*scratch)
+	defer sc.release()
+	sc.tokenize(s)
 	var out []string
-	var b strings.Builder
-	flush := func() {
-		if b.Len() == 0 {
-			return
-		}
-		w := b.String()
-		b.Reset()
-		w = strings.TrimSuffix(w, "'s")
-		w = strings.ReplaceAll(w, "'", "")
-		if w != "" {
-			out = append(out, w)
-		}
+	for _, sp := range sc.spans {
+		out = append(out, string(sc.words[sp.start:sp.end]))
 	}
-	for _, r := range s {
-		switch {
-		case unicode.IsLetter(r) || unicode.IsNumber(r):
-			b.WriteString(fold(unicode.ToLower(r)))
-		case (r == '\'' || r == '’') && b.Len() > 0:
-			b.WriteByte('\'')
-		case unicode.Is(unicode.So, r):
-			flush()
-			b.WriteRune(r)
-			flush()
-		default:
-			flush()
-		}
-	}
-	flush()
 	return out
-}
-
-// fold strips the accents of common Latin letters.
-func fold(r rune) string {
-	if r < 0xC0 {
-		return string(r)
-	}
-	if f, ok := accents[r]; ok {
-		return f
-	}
-	return string(r)
 }
 
 var accents = func() map[rune]string {
@@ -108,38 +75,9 @@ var accents = func() map[rune]string {
 
 // stem strips common English inflections so "booked", "booking" and "books"
 // meet at "book". Crude next to Porter, but it only needs to agree with
-// itself: both sides of a comparison go through it.
+// itself: both sides of a comparison go through it (see appendStem).
 func stem(w string) string {
-	n := len(w)
-	switch {
-	case n > 4 && strings.HasSuffix(w, "ies"):
-		w = w[:n-3] + "y"
-	case n > 4 && strings.HasSuffix(w, "sses"):
-		w = w[:n-2]
-	case n > 5 && strings.HasSuffix(w, "ing"):
-		w = undouble(w[:n-3])
-	case n > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed"):
-		w = undouble(w[:n-2])
-	case n > 5 && strings.HasSuffix(w, "ly"):
-		w = w[:n-2]
-	case n > 4 && (strings.HasSuffix(w, "ches") || strings.HasSuffix(w, "shes") || strings.HasSuffix(w, "xes")):
-		w = w[:n-2]
-	case n > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is"):
-		w = w[:n-1]
-	}
-	if len(w) > 3 && strings.HasSuffix(w, "e") {
-		w = w[:len(w)-1]
-	}
-	return w
-}
-
-// undouble turns "runn" (from "running") into "run".
-func undouble(w string) string {
-	n := len(w)
-	if n > 3 && w[n-1] == w[n-2] && strings.IndexByte("bdgklmnprt", w[n-1]) >= 0 {
-		return w[:n-1]
-	}
-	return w
+	return string(appendStem(make([]byte, 0, len(w)), []byte(w)))
 }
 
 // stopWords carry no topic.
